@@ -1,0 +1,4 @@
+declare module '*.ohm' {
+  const src: string;
+  export default src;
+}
