@@ -1,0 +1,2 @@
+// Registration list of global options: one import per option module.
+export {};
