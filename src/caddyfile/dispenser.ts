@@ -1,5 +1,5 @@
 import { CaddyfileError } from './errors.js';
-import { tokenLineSpan, type Token } from './token.js';
+import { isNextOnNewLine, type Token } from './token.js';
 
 /**
  * A cursor over tokens with a notion of lines and blocks: the contract every
@@ -47,7 +47,7 @@ export class Dispenser {
     if (this.cursor >= this.tokens.length - 1) return false;
     const curr = this.tokens[this.cursor]!;
     const next = this.tokens[this.cursor + 1]!;
-    if (curr.file === next.file && curr.line + tokenLineSpan(curr) === next.line) {
+    if (!isNextOnNewLine(curr, next)) {
       this.cursor++;
       return true;
     }
@@ -62,7 +62,7 @@ export class Dispenser {
     if (this.cursor >= this.tokens.length - 1) return false;
     const curr = this.tokens[this.cursor]!;
     const next = this.tokens[this.cursor + 1]!;
-    if (curr.file !== next.file || curr.line + tokenLineSpan(curr) < next.line) {
+    if (isNextOnNewLine(curr, next)) {
       this.cursor++;
       return true;
     }
@@ -212,17 +212,13 @@ export class Dispenser {
   isNewLine(): boolean {
     if (this.cursor < 1) return true;
     if (this.cursor > this.tokens.length - 1) return false;
-    const prev = this.tokens[this.cursor - 1]!;
-    const curr = this.tokens[this.cursor]!;
-    return prev.file !== curr.file || prev.line + tokenLineSpan(prev) < curr.line;
+    return isNextOnNewLine(this.tokens[this.cursor - 1]!, this.tokens[this.cursor]!);
   }
 
   isNextOnNewLine(): boolean {
     if (this.cursor < 0) return false;
     if (this.cursor >= this.tokens.length - 1) return true;
-    const curr = this.tokens[this.cursor]!;
-    const next = this.tokens[this.cursor + 1]!;
-    return curr.file !== next.file || curr.line + tokenLineSpan(curr) < next.line;
+    return isNextOnNewLine(this.tokens[this.cursor]!, this.tokens[this.cursor + 1]!);
   }
 
   argErr(): CaddyfileError {

@@ -1,4 +1,11 @@
-import type { Token } from './token.js';
+import { globSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { Dispenser } from './dispenser.js';
+import { CaddyfileError } from './errors.js';
+import { ImportGraph } from './importgraph.js';
+import { parseVariadic, replaceArgs } from './importargs.js';
+import { replaceEnvVars, tokenize } from './lexer.js';
+import { isCloseBrace, isNextOnNewLine, isOpenBrace, type Token } from './token.js';
 
 /** One top-level block: its keys (site addresses, `(snippet)`, `&(route)`, or none for global options) and its directives. */
 export interface ServerBlock {
@@ -12,9 +19,361 @@ export interface ServerBlock {
 export interface ParseOptions {
   /** Environment for `{$VAR}` (default: process.env). */
   env?: Record<string, string | undefined>;
+  /** Non-fatal findings (empty imports, deprecated placeholders...). */
+  onWarning?: (message: string, token?: Token) => void;
+}
+
+/** Env substitution then lexing: the tokens of one file. */
+export function allTokens(filename: string, input: string, env?: Record<string, string | undefined>): Token[] {
+  return tokenize(replaceEnvVars(input, env), filename);
 }
 
 /** Lexes and parses a Caddyfile, expanding imports and snippets. Throws CaddyfileError. */
-export function parseCaddyfile(_filename: string, _input: string, _opts: ParseOptions = {}): ServerBlock[] {
-  throw new Error('parser: being written (lands within the hour)');
+export function parseCaddyfile(filename: string, input: string, opts: ParseOptions = {}): ServerBlock[] {
+  const p = new Parser(allTokens(filename, input, opts.env), opts);
+  return p.parseAll();
+}
+
+/** Caddy's parse.go: groups tokens into server blocks and segments, splicing imports in place. */
+class Parser extends Dispenser {
+  private block: ServerBlock = newBlock();
+  private eof = false;
+  private readonly snippets = new Map<string, Token[]>();
+  private blockNesting = 0;
+  private readonly graph = new ImportGraph();
+
+  constructor(
+    tokens: Token[],
+    private readonly opts: ParseOptions,
+  ) {
+    super(tokens);
+  }
+
+  private warn(msg: string): void {
+    this.opts.onWarning?.(msg, this.token());
+  }
+
+  parseAll(): ServerBlock[] {
+    const blocks: ServerBlock[] = [];
+    while (this.next()) {
+      this.block = newBlock();
+      this.eof = false;
+      this.begin();
+      if (this.block.keys.length > 0 || this.block.segments.length > 0) blocks.push(this.block);
+      if (this.blockNesting > 0) throw this.eofErr();
+    }
+    return blocks;
+  }
+
+  private begin(): void {
+    if (this.tokens.length === 0) return;
+    this.addresses();
+    if (this.eof) return;
+
+    const keys = this.block.keys;
+    if (keys.length === 1 && keys[0]!.text.startsWith('&(') && keys[0]!.text.endsWith(')')) {
+      const nameToken: Token = { ...this.token()!, text: keys[0]!.text.slice(2, -1) };
+      this.block.keys = [nameToken];
+      this.block.isNamedRoute = true;
+      this.block.segments = [[nameToken, ...this.blockTokens(true)]];
+      return;
+    }
+    if (keys.length === 1 && keys[0]!.text.startsWith('(') && keys[0]!.text.endsWith(')')) {
+      const name = keys[0]!.text.slice(1, -1);
+      if (this.snippets.has(name)) throw this.err(`redeclaration of previously declared snippet ${name}`);
+      const tokens = this.blockTokens(false).map((t) => ({ ...t, snippetName: name }));
+      this.snippets.set(name, tokens);
+      this.block.keys = [];
+      return;
+    }
+    this.blockContents();
+  }
+
+  private addresses(): void {
+    let expectingAnother = false;
+    for (;;) {
+      const tok = this.token()!;
+      let value = tok.text;
+      if (value.startsWith('@') && tok.quoted === '') {
+        throw this.err(`request matchers may not be defined globally, they must be in a site block; found ${value}`);
+      }
+      if (value === 'import' && tok.quoted === '' && this.isNewLine()) {
+        this.doImport(0);
+        continue;
+      }
+      if (isOpenBrace(tok)) {
+        if (expectingAnother) throw this.err(`Expected another address but had '${value}' - check for extra comma`);
+        this.block.hasBraces = true;
+        break;
+      }
+      if (value.endsWith('{') && tok.quoted === '') {
+        throw this.err(`Site addresses cannot end with a curly brace: '${value}' - put a space between the token and the brace`);
+      }
+      if (value !== '') {
+        if (value.endsWith(',')) {
+          value = value.slice(0, -1);
+          expectingAnother = true;
+        } else {
+          expectingAnother = false;
+        }
+        if (value.includes(',')) {
+          throw this.err(`Site addresses cannot contain a comma ',': '${value}' - put a space after the comma to separate site addresses`);
+        }
+        if (value !== '') this.block.keys.push({ ...tok, text: value });
+      }
+      const hasNext = this.next();
+      if (expectingAnother && !hasNext) throw this.eofErr();
+      if (!hasNext) {
+        this.eof = true;
+        break;
+      }
+      if (!expectingAnother && this.isNewLine()) break;
+    }
+  }
+
+  private blockContents(): void {
+    const braced = isOpenBrace(this.token());
+    if (!braced) {
+      if (this.looksLikeGlobalOptionsAfterSnippets()) {
+        throw this.err('global options block must appear before import directives; move the global options block to the top of the Caddyfile');
+      }
+      // a single site needs no braces
+      this.cursor--;
+    }
+    this.directives();
+    if (braced && !isCloseBrace(this.token())) throw this.syntaxErr('}');
+  }
+
+  private looksLikeGlobalOptionsAfterSnippets(): boolean {
+    if (this.val() !== 'import' || this.block.keys.length === 0) return false;
+    return this.block.keys.every((k) => k.text.startsWith('(') && k.text.endsWith(')'));
+  }
+
+  private directives(): void {
+    while (this.next()) {
+      const tok = this.token()!;
+      if (isCloseBrace(tok)) break;
+      if (tok.text === 'import' && tok.quoted === '') {
+        this.doImport(1);
+        this.cursor--;
+        continue;
+      }
+      this.directive();
+    }
+  }
+
+  private directive(): void {
+    const segment: Token[] = [this.token()!];
+    while (this.next()) {
+      const tok = this.token()!;
+      if (isOpenBrace(tok)) {
+        this.blockNesting++;
+        if (!this.isNextOnNewLine()) throw this.err("Unexpected next token after '{' on same line");
+        if (this.isNewLine()) {
+          throw this.err("Unexpected '{' on a new line; did you mean to place the '{' on the previous line?");
+        }
+      } else if (tok.text === '{}' && tok.quoted === '') {
+        if (this.isNextOnNewLine()) throw this.err("Unexpected '{}' at end of line");
+      } else if (this.isNewLine() && this.blockNesting === 0) {
+        this.cursor--;
+        break;
+      } else if (isCloseBrace(tok) && this.blockNesting > 0) {
+        this.blockNesting--;
+      } else if (isCloseBrace(tok) && this.blockNesting === 0) {
+        throw this.err("Unexpected '}' because no matching opening brace");
+      } else if (tok.text === 'import' && tok.quoted === '' && this.isNewLine()) {
+        this.doImport(1);
+        this.cursor--;
+        continue;
+      }
+      segment.push(tok);
+    }
+    this.block.segments.push(segment);
+    if (this.blockNesting > 0) throw this.eofErr();
+  }
+
+  /** The tokens of the block opening at the cursor, for later replay (snippets, named routes). */
+  private blockTokens(retainBraces: boolean): Token[] {
+    if (!isOpenBrace(this.token())) throw this.syntaxErr('{');
+    let nesting = 1;
+    const tokens: Token[] = retainBraces ? [this.token()!] : [];
+    while (this.next()) {
+      const tok = this.token()!;
+      if (isCloseBrace(tok)) {
+        nesting--;
+        if (nesting === 0) {
+          if (retainBraces) tokens.push(tok);
+          break;
+        }
+      }
+      if (isOpenBrace(tok)) nesting++;
+      tokens.push(tok);
+    }
+    if (nesting !== 0) throw this.syntaxErr('}');
+    return tokens;
+  }
+
+  /**
+   * Replaces `import <pattern> [args...] [{ block }]` with the imported tokens;
+   * afterwards the cursor sits just before the first imported token.
+   */
+  private doImport(nesting: number): void {
+    const importStart = this.cursor;
+    const importTok = this.token()!;
+    if (!this.nextArg()) throw this.argErr();
+    const pattern = this.val();
+    if (pattern === '') throw this.err('Import requires a non-empty filepath');
+    const args = this.remainingArgs();
+
+    const blockTokens: Token[] = [];
+    for (const n = this.getNesting(); this.nextBlock(n); ) blockTokens.push(this.token()!);
+    const blockMapping = new Map<string, Token[]>();
+    if (blockTokens.length > 0) {
+      const bd = new Dispenser(blockTokens);
+      while (bd.next()) {
+        if (isOpenBrace(bd.token())) throw this.err('anonymous blocks are not supported');
+        const key = bd.val();
+        const mapped: Token[] = [];
+        while (bd.nextArg()) mapped.push(bd.token()!);
+        for (const n = bd.getNesting(); bd.nextBlock(n); ) mapped.push(bd.token()!);
+        blockMapping.set(key, mapped);
+      }
+    }
+
+    const before = this.tokens.slice(0, importStart);
+    const after = this.tokens.slice(this.cursor + 1);
+    let imported: Token[];
+    let nodes: string[];
+    const snippet = this.snippets.get(pattern);
+    if (snippet) {
+      imported = snippet;
+      nodes = snippet.length ? [`${snippet[0]!.file}:${snippet[0]!.snippetName}`] : [];
+    } else {
+      [imported, nodes] = this.importFiles(pattern, importTok);
+    }
+
+    const nodeName = importTok.snippetName ? `${importTok.file}:${importTok.snippetName}` : importTok.file;
+    try {
+      this.graph.addEdges(nodeName, nodes);
+    } catch (e) {
+      throw CaddyfileError.at(importTok, (e as Error).message);
+    }
+
+    const warn = (m: string) => this.warn(m);
+    const out: Token[] = [];
+    let maybeSnippet = false;
+    let maybeSnippetId = false;
+    let index = 0;
+    let depth = nesting;
+    imported.forEach((orig, i) => {
+      const token: Token = {
+        ...orig,
+        imports: [
+          ...orig.imports,
+          orig.snippetName
+            ? `${importTok.file}:${importTok.line} (import ${orig.snippetName})`
+            : `${importTok.file}:${importTok.line} (import)`,
+        ],
+      };
+      // A snippet defined inside an imported file keeps its placeholders until it is imported itself.
+      if (!maybeSnippet && depth === 0) {
+        if (i === 0 || (out.length > 0 && isNextOnNewLine(out[out.length - 1]!, token))) index = 0;
+        else index++;
+        if (index === 0 && token.text.length >= 3 && token.text.startsWith('(') && token.text.endsWith(')')) {
+          maybeSnippetId = true;
+        }
+      }
+      if (isOpenBrace(token)) {
+        depth++;
+        if (index === 1 && maybeSnippetId && depth === 1) {
+          maybeSnippet = true;
+          maybeSnippetId = false;
+        }
+      } else if (isCloseBrace(token)) {
+        depth--;
+        if (depth === 0 && maybeSnippet) maybeSnippet = false;
+      }
+
+      let blockSubst: Token[] | undefined;
+      if (token.text === '{block}') blockSubst = blockTokens;
+      else if (token.text.startsWith('{blocks.') && token.text.endsWith('}')) {
+        blockSubst = blockMapping.get(token.text.slice(8, -1)) ?? [];
+      }
+      if (blockSubst) {
+        if (maybeSnippet) out.push(token);
+        else out.push(...blockSubst);
+        return;
+      }
+      if (maybeSnippet) {
+        out.push(token);
+        return;
+      }
+      const range = parseVariadic(token, args.length, warn);
+      if (range) {
+        for (const a of args.slice(range[0], range[1])) out.push({ ...token, text: a });
+      } else {
+        out.push({ ...token, text: replaceArgs(token.text, args, warn) });
+      }
+    });
+
+    this.tokens = [...before, ...out, ...after];
+    this.cursor = importStart;
+  }
+
+  /** Tokens of every file an import pattern names, relative to the importing file. */
+  private importFiles(pattern: string, importTok: Token): [Token[], string[]] {
+    const absFile = path.resolve(importTok.file);
+    const globPattern = path.isAbsolute(pattern) ? pattern : path.join(path.dirname(absFile), pattern);
+    if (count(globPattern, '*') > 1 || count(globPattern, '?') > 1 || (globPattern.includes('[') && globPattern.includes(']'))) {
+      throw this.err(`Glob pattern may only contain one wildcard (*), but has others: ${globPattern}`);
+    }
+    let matches: string[];
+    if (/[*?[\]]/.test(globPattern)) {
+      matches = globSync(globPattern).sort();
+      if (matches.length === 0) {
+        this.warn(`No files matching import glob pattern: ${pattern}`);
+        return [[], []];
+      }
+      // A bare `*` in the last segment skips dotfiles (caddy#5295).
+      if (path.basename(globPattern).startsWith('*')) matches = matches.filter((m) => !path.basename(m).startsWith('.'));
+    } else {
+      try {
+        statSync(globPattern);
+      } catch {
+        throw this.err(`File to import not found: ${pattern}`);
+      }
+      matches = [globPattern];
+    }
+    const tokens: Token[] = [];
+    for (const file of matches) {
+      let input: string;
+      try {
+        if (statSync(file).isDirectory()) throw this.err(`Could not import ${file}: is a directory`);
+        input = readFileSync(file, 'utf8');
+      } catch (e) {
+        if (e instanceof CaddyfileError) throw e;
+        throw this.err(`Could not import ${file}: ${(e as Error).message}`);
+      }
+      if (input.trim() === '') {
+        this.warn(`Import file is empty: ${file}`);
+        continue;
+      }
+      let fileTokens: Token[];
+      try {
+        fileTokens = allTokens(path.resolve(file), input, this.opts.env);
+      } catch (e) {
+        throw this.err(`Could not read tokens while importing ${file}: ${e instanceof CaddyfileError ? e.reason : (e as Error).message}`);
+      }
+      tokens.push(...fileTokens);
+    }
+    return [tokens, matches];
+  }
+}
+
+function newBlock(): ServerBlock {
+  return { keys: [], segments: [], hasBraces: false, isNamedRoute: false };
+}
+
+function count(s: string, c: string): number {
+  return s.split(c).length - 1;
 }
