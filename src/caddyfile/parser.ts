@@ -5,6 +5,7 @@ import { CaddyfileError } from './errors.js';
 import { ImportGraph } from './importgraph.js';
 import { parseVariadic, replaceArgs } from './importargs.js';
 import { replaceEnvVars, tokenize } from './lexer.js';
+import { structure } from './structure.js';
 import { isCloseBrace, isNextOnNewLine, isOpenBrace, type Token } from './token.js';
 
 /** One top-level block: its keys (site addresses, `(snippet)`, `&(route)`, or none for global options) and its directives. */
@@ -30,17 +31,21 @@ export function allTokens(filename: string, input: string, env?: Record<string, 
 
 /** Lexes and parses a Caddyfile, expanding imports and snippets. Throws CaddyfileError. */
 export function parseCaddyfile(filename: string, input: string, opts: ParseOptions = {}): ServerBlock[] {
-  const p = new Parser(allTokens(filename, input, opts.env), opts);
-  return p.parseAll();
+  const ex = new Expander(allTokens(filename, input, opts.env), opts);
+  const expanded = ex.expand();
+  // Named routes are looked up by name, so their place among the blocks does not matter.
+  return [...structure(expanded), ...ex.namedRoutes];
 }
 
-/** Caddy's parse.go: groups tokens into server blocks and segments, splicing imports in place. */
-class Parser extends Dispenser {
-  private block: ServerBlock = newBlock();
-  private eof = false;
+/**
+ * Splices imports into the token stream and takes snippet definitions out of
+ * it, in file order as Caddy's parser does (a snippet must be defined before
+ * it is imported). The block structure is left to the grammar.
+ */
+class Expander extends Dispenser {
   private readonly snippets = new Map<string, Token[]>();
-  private blockNesting = 0;
   private readonly graph = new ImportGraph();
+  readonly namedRoutes: ServerBlock[] = [];
 
   constructor(
     tokens: Token[],
@@ -53,143 +58,43 @@ class Parser extends Dispenser {
     this.opts.onWarning?.(msg, this.token());
   }
 
-  parseAll(): ServerBlock[] {
-    const blocks: ServerBlock[] = [];
+  expand(): Token[] {
+    const out: Token[] = [];
+    let depth = 0;
     while (this.next()) {
-      this.block = newBlock();
-      this.eof = false;
-      this.begin();
-      if (this.block.keys.length > 0 || this.block.segments.length > 0) blocks.push(this.block);
-      if (this.blockNesting > 0) throw this.eofErr();
-    }
-    return blocks;
-  }
-
-  private begin(): void {
-    if (this.tokens.length === 0) return;
-    this.addresses();
-    if (this.eof) return;
-
-    const keys = this.block.keys;
-    if (keys.length === 1 && keys[0]!.text.startsWith('&(') && keys[0]!.text.endsWith(')')) {
-      const nameToken: Token = { ...this.token()!, text: keys[0]!.text.slice(2, -1) };
-      this.block.keys = [nameToken];
-      this.block.isNamedRoute = true;
-      this.block.segments = [[nameToken, ...this.blockTokens(true)]];
-      return;
-    }
-    if (keys.length === 1 && keys[0]!.text.startsWith('(') && keys[0]!.text.endsWith(')')) {
-      const name = keys[0]!.text.slice(1, -1);
-      if (this.snippets.has(name)) throw this.err(`redeclaration of previously declared snippet ${name}`);
-      const tokens = this.blockTokens(false).map((t) => ({ ...t, snippetName: name }));
-      this.snippets.set(name, tokens);
-      this.block.keys = [];
-      return;
-    }
-    this.blockContents();
-  }
-
-  private addresses(): void {
-    let expectingAnother = false;
-    for (;;) {
-      const tok = this.token()!;
-      let value = tok.text;
-      if (value.startsWith('@') && tok.quoted === '') {
-        throw this.err(`request matchers may not be defined globally, they must be in a site block; found ${value}`);
-      }
-      if (value === 'import' && tok.quoted === '' && this.isNewLine()) {
-        this.doImport(0);
-        continue;
-      }
-      if (isOpenBrace(tok)) {
-        if (expectingAnother) throw this.err(`Expected another address but had '${value}' - check for extra comma`);
-        this.block.hasBraces = true;
-        break;
-      }
-      if (value.endsWith('{') && tok.quoted === '') {
-        throw this.err(`Site addresses cannot end with a curly brace: '${value}' - put a space between the token and the brace`);
-      }
-      if (value !== '') {
-        if (value.endsWith(',')) {
-          value = value.slice(0, -1);
-          expectingAnother = true;
-        } else {
-          expectingAnother = false;
-        }
-        if (value.includes(',')) {
-          throw this.err(`Site addresses cannot contain a comma ',': '${value}' - put a space after the comma to separate site addresses`);
-        }
-        if (value !== '') this.block.keys.push({ ...tok, text: value });
-      }
-      const hasNext = this.next();
-      if (expectingAnother && !hasNext) throw this.eofErr();
-      if (!hasNext) {
-        this.eof = true;
-        break;
-      }
-      if (!expectingAnother && this.isNewLine()) break;
-    }
-  }
-
-  private blockContents(): void {
-    const braced = isOpenBrace(this.token());
-    if (!braced) {
-      if (this.looksLikeGlobalOptionsAfterSnippets()) {
-        throw this.err('global options block must appear before import directives; move the global options block to the top of the Caddyfile');
-      }
-      // a single site needs no braces
-      this.cursor--;
-    }
-    this.directives();
-    if (braced && !isCloseBrace(this.token())) throw this.syntaxErr('}');
-  }
-
-  private looksLikeGlobalOptionsAfterSnippets(): boolean {
-    if (this.val() !== 'import' || this.block.keys.length === 0) return false;
-    return this.block.keys.every((k) => k.text.startsWith('(') && k.text.endsWith(')'));
-  }
-
-  private directives(): void {
-    while (this.next()) {
-      const tok = this.token()!;
-      if (isCloseBrace(tok)) break;
-      if (tok.text === 'import' && tok.quoted === '') {
-        this.doImport(1);
+      const t = this.token()!;
+      const lineStart = this.isNewLine();
+      if (lineStart && t.quoted === '' && t.text === 'import') {
+        this.doImport(depth > 0 ? 1 : 0);
         this.cursor--;
         continue;
       }
-      this.directive();
+      if (depth === 0 && lineStart && t.quoted === '') {
+        const next = this.tokens[this.cursor + 1];
+        if (t.text.length >= 2 && t.text.startsWith('(') && t.text.endsWith(')') && (this.isNextOnNewLine() || isOpenBrace(next))) {
+          this.defineSnippet(t.text.slice(1, -1));
+          continue;
+        }
+        if (t.text.startsWith('&(') && t.text.endsWith(')') && isOpenBrace(next)) {
+          // Caddy keeps a named route's body as written (imports in it are not expanded).
+          const name: Token = { ...t, text: t.text.slice(2, -1) };
+          this.next();
+          this.namedRoutes.push({ keys: [name], segments: [[name, ...this.blockTokens(true)]], hasBraces: true, isNamedRoute: true });
+          continue;
+        }
+      }
+      if (isOpenBrace(t)) depth++;
+      else if (isCloseBrace(t) && depth > 0) depth--;
+      out.push(t);
     }
+    return out;
   }
 
-  private directive(): void {
-    const segment: Token[] = [this.token()!];
-    while (this.next()) {
-      const tok = this.token()!;
-      if (isOpenBrace(tok)) {
-        this.blockNesting++;
-        if (!this.isNextOnNewLine()) throw this.err("Unexpected next token after '{' on same line");
-        if (this.isNewLine()) {
-          throw this.err("Unexpected '{' on a new line; did you mean to place the '{' on the previous line?");
-        }
-      } else if (tok.text === '{}' && tok.quoted === '') {
-        if (this.isNextOnNewLine()) throw this.err("Unexpected '{}' at end of line");
-      } else if (this.isNewLine() && this.blockNesting === 0) {
-        this.cursor--;
-        break;
-      } else if (isCloseBrace(tok) && this.blockNesting > 0) {
-        this.blockNesting--;
-      } else if (isCloseBrace(tok) && this.blockNesting === 0) {
-        throw this.err("Unexpected '}' because no matching opening brace");
-      } else if (tok.text === 'import' && tok.quoted === '' && this.isNewLine()) {
-        this.doImport(1);
-        this.cursor--;
-        continue;
-      }
-      segment.push(tok);
-    }
-    this.block.segments.push(segment);
-    if (this.blockNesting > 0) throw this.eofErr();
+  private defineSnippet(name: string): void {
+    if (this.snippets.has(name)) throw this.err(`redeclaration of previously declared snippet ${name}`);
+    this.next();
+    const tokens = this.blockTokens(false).map((t) => ({ ...t, snippetName: name }));
+    this.snippets.set(name, tokens);
   }
 
   /** The tokens of the block opening at the cursor, for later replay (snippets, named routes). */
@@ -240,8 +145,6 @@ class Parser extends Dispenser {
       }
     }
 
-    const before = this.tokens.slice(0, importStart);
-    const after = this.tokens.slice(this.cursor + 1);
     let imported: Token[];
     let nodes: string[];
     const snippet = this.snippets.get(pattern);
@@ -316,7 +219,8 @@ class Parser extends Dispenser {
       }
     });
 
-    this.tokens = [...before, ...out, ...after];
+    // In place: rebuilding the array per import would be quadratic in the number of imports.
+    this.tokens.splice(importStart, this.cursor + 1 - importStart, ...out);
     this.cursor = importStart;
   }
 
