@@ -136,7 +136,7 @@ class Expander extends Dispenser {
     if (blockTokens.length > 0) {
       const bd = new Dispenser(blockTokens);
       while (bd.next()) {
-        if (isOpenBrace(bd.token())) throw this.err('anonymous blocks are not supported');
+        if (isOpenBrace(bd.token())) throw CaddyfileError.at(bd.token(), 'anonymous blocks are not supported');
         const key = bd.val();
         const mapped: Token[] = [];
         while (bd.nextArg()) mapped.push(bd.token()!);

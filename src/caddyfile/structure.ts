@@ -35,6 +35,9 @@ function diagnose(text: string, tokens: Token[], failPos: number): CaddyfileErro
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     const t = tokens[i]!;
+    if (depth === 0 && t.quoted === '' && t.text.length > 1 && t.text.endsWith('{')) {
+      return CaddyfileError.at(t, `Site addresses cannot end with a curly brace: '${t.text}' - put a space between the token and the brace`);
+    }
     if (c === '{' || c === '[') {
       if (depth >= 1) {
         if (c === '[') return CaddyfileError.at(t, "Unexpected '{' on a new line; did you mean to place the '{' on the previous line?");
@@ -75,7 +78,7 @@ semantics.addOperation<ServerBlock[]>('blocks(range)', {
   },
 });
 semantics.addOperation<ServerBlock>('block(range)', {
-  block_braced(keys, open, body, _close) {
+  block_braced(keys, open, body) {
     const range = this.args.range as Range;
     const k = range(keys);
     if (k[k.length - 1]!.text.endsWith(',')) {
@@ -83,7 +86,7 @@ semantics.addOperation<ServerBlock>('block(range)', {
     }
     return { keys: siteKeys(k), segments: body.segs(range), hasBraces: true, isNamedRoute: false };
   },
-  block_global(_open, body, _close) {
+  block_global(_open, body) {
     return { keys: [], segments: body.segs(this.args.range), hasBraces: true, isNamedRoute: false };
   },
   block_braceless(keys, segments) {
@@ -95,6 +98,12 @@ semantics.addOperation<ServerBlock>('block(range)', {
   },
 });
 semantics.addOperation<Token[][]>('segs(range)', {
+  siteInner_empty(_close) {
+    return [];
+  },
+  siteInner_body(body, _close) {
+    return body.segs(this.args.range);
+  },
   siteBody(first, rest) {
     const range = this.args.range as Range;
     return [...first.children, ...rest.children].map((s) => range(s));
