@@ -1,2 +1,25 @@
 // Registration list for this group of directives: one import per module file.
-export {};
+import './abort.js';
+import './acme_server.js';
+import './basic_auth.js';
+import './encode.js';
+import './error.js';
+import './file_server.js';
+import './fs.js';
+import './header.js';
+import './map.js';
+import './method.js';
+import './metrics.js';
+import './push.js';
+import './redir.js';
+import './request_body.js';
+import './request_header.js';
+import './respond.js';
+import './rewrite.js';
+import './root.js';
+import './templates.js';
+import './timeouts.js';
+import './tracing.js';
+import './try_files.js';
+import './uri.js';
+import './vars.js';
