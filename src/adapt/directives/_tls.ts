@@ -1,2 +1,6 @@
 // Registration list for this group of directives: one import per module file.
-export {};
+import './tls.js';
+import './log.js';
+import './log_skip.js';
+import './log_name.js';
+import './log_append.js';
