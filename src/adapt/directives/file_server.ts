@@ -196,10 +196,9 @@ export function globMatch(pattern: string, name: string): boolean {
     else if (c === '[') {
       const end = pattern.indexOf(']', i + 2);
       if (end < 0) return false;
-      let cls = pattern.slice(i + 1, end);
-      if (cls.startsWith('^')) cls = `\\^${cls.slice(1)}`;
-      if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
-      re += `[${cls.replace(/\\(?!\\)/g, '\\\\')}]`;
+      // Go negates a class with `^`, as JS does; `!` is an ordinary character.
+      const cls = pattern.slice(i + 1, end);
+      re += `[${cls}]`;
       i = end;
     } else if (c === '\\' && i + 1 < pattern.length) {
       re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -42,6 +42,7 @@ registerHandlerDirective('templates', (h) => {
       default:
         // Caddy ignores unknown subdirectives here; say so instead of staying silent.
         h.warn(`templates: unrecognized subdirective '${h.val()}' is ignored`);
+        h.remainingArgs();
     }
   }
   const out: JSONObject = { handler: 'templates' };
