@@ -2,8 +2,8 @@ import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { registerGlobalOption } from '../registry.js';
 import type { ConfigValue } from '../types.js';
 
-/** A 'bind' value from `default_bind`, with the protocols the listeners accept. */
-export type DefaultBindValue = ConfigValue & { value: string[]; protocols?: string[] };
+/** A 'bind' value from `default_bind`: addresses plus the protocols the listeners accept. */
+export type DefaultBindValue = ConfigValue & { value: { addresses: string[]; protocols?: string[] } };
 
 /**
  * Syntax:
@@ -12,8 +12,8 @@ export type DefaultBindValue = ConfigValue & { value: string[]; protocols?: stri
  *         protocols [h1|h2|h2c|h3] [...]
  *     }
  *
- * The value is a list with one 'bind' config value, like the `bind`
- * directive's (no hosts means the empty host, i.e. all interfaces).
+ * The value is a list with one 'bind' config value, `{addresses, protocols}`
+ * (no hosts means the empty host, i.e. all interfaces).
  */
 registerGlobalOption('default_bind', (d: Dispenser): DefaultBindValue[] => {
   d.next();
@@ -25,7 +25,7 @@ registerGlobalOption('default_bind', (d: Dispenser): DefaultBindValue[] => {
     protocols = d.remainingArgs();
     if (protocols.length === 0) throw d.err('protocols requires one or more arguments');
   }
-  const val: DefaultBindValue = { class: 'bind', value: addresses };
-  if (protocols) val.protocols = protocols;
-  return [val];
+  const value: DefaultBindValue['value'] = { addresses };
+  if (protocols) value.protocols = protocols;
+  return [{ class: 'bind', value }];
 });

@@ -27,7 +27,6 @@ import './metrics.js';
 import './ocsp_interval.js';
 import './ocsp_stapling.js';
 import './on_demand_tls.js';
-import './order.js';
 import './persist_config.js';
 import './pki.js';
 import './preferred_chains.js';
