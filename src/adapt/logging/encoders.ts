@@ -1,6 +1,6 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { moduleObject, parseIntStrict } from '../options/values.js';
-import { genericModule, registerFallback, registerModule, unmarshalModule } from '../tls/modules.js';
+import { registerModule, unmarshalModule } from '../tls/modules.js';
 import type { JSONObject } from '../types.js';
 
 const ENCODER_KEYS: Record<string, string> = {
@@ -149,7 +149,6 @@ registerModule('caddy.logging.encoders.console', parseStdEncoder);
 registerModule('caddy.logging.encoders.filter', parseFilterEncoder);
 registerModule('caddy.logging.encoders.append', parseAppendEncoder);
 registerModule('caddy.logging.encoders.journald', parseJournaldEncoder);
-registerFallback('caddy.logging.encoders', (d) => genericModule(d));
 
 // Field filters (caddy.logging.encoders.filter.*).
 

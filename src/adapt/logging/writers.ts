@@ -1,6 +1,6 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { parseBytes, parseDuration, parseIntStrict } from '../options/values.js';
-import { genericModule, registerFallback, registerModule } from '../tls/modules.js';
+import { registerModule } from '../tls/modules.js';
 import type { JSONObject } from '../types.js';
 
 /** chmod-style mode of 1 to 4 octal digits, marshaled as 4 digits ("0644"). */
@@ -189,4 +189,3 @@ export function parseNetWriter(d: Dispenser): JSONObject {
 
 registerModule('caddy.logging.writers.file', parseFileWriter);
 registerModule('caddy.logging.writers.net', parseNetWriter);
-registerFallback('caddy.logging.writers', (d) => genericModule(d));
