@@ -292,6 +292,11 @@ templates
     '\t\t{\n  debug \t\n\t\t\t}\n\n\n:8080 {   \n        respond    "x"    200   \n\t}\n\n\n\n:9090 {\n respond /a 200\n}   \n',
   ],
   [
+    // Caddy writes a comment's line break at once, so up to two blank lines can follow one
+    'blank lines after a trailing comment',
+    'foo # inline\n\n\nbar\n\n\n\n# own line\n\n\n\nbaz\n',
+  ],
+  [
     'matchers with expressions and quoted regexes',
     `example.com {
 	@post expression {method} == "POST"

@@ -140,6 +140,12 @@ describe('formatCaddyfile: more behaviour', () => {
     ['byte order mark is kept', '\uFEFFa {\n b\n}', '\uFEFFa {\n\tb\n}\n'],
     ['non-ASCII text is copied', 'respond  "héllo 🌍"   200', 'respond "héllo 🌍" 200\n'],
     ['a < at a token start is an ordinary word', 'foo < bar', 'foo < bar\n'],
+    // From Caddy's import_block_snippet_non_replaced_block adapt test; 2.6.2 left a trailing space after localhost:3000.
+    [
+      'no trailing space before a line that starts with a placeholder',
+      '(snippet) {\n\theader {\n\t\treverse_proxy localhost:3000\n\t\t{block}\n\t}\n}',
+      '(snippet) {\n\theader {\n\t\treverse_proxy localhost:3000\n\t\t{block}\n\t}\n}\n',
+    ],
     ['line continuation keeps the backslash-newline', 'a {\n\treverse_proxy \\\n\t\tb\n}', 'a {\n\treverse_proxy \\\n b\n}\n'],
     // Divergences from Caddy where Caddy's output would change the config's meaning:
     ['backtick string starting a line keeps its place', 'a {\n\t`b c`\n}', 'a {\n\t`b c`\n}\n'],
