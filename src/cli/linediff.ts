@@ -22,7 +22,17 @@ export function diffLines(a: string[], b: string[]): DiffLine[] {
   return out;
 }
 
+/**
+ * Above this many LCS cells (a changed stretch of ~4,000 × 4,000 lines) the
+ * exact table would take hundreds of megabytes (Caddy's would take gigabytes),
+ * so the stretch is shown as removed-then-added instead.
+ */
+const MAX_LCS_CELLS = 16_000_000;
+
 function lcsDiff(a: string[], b: string[]): DiffLine[] {
+  if ((a.length + 1) * (b.length + 1) > MAX_LCS_CELLS) {
+    return [...a.map((text) => ({ kind: 'left' as const, text })), ...b.map((text) => ({ kind: 'right' as const, text }))];
+  }
   // m[i][j]: LCS length of the last i lines of a and the last j lines of b,
   // so the walk below can go front to back.
   const m: Uint32Array[] = [];

@@ -143,3 +143,16 @@ describe('line diff (aryann/difflib, as Caddy uses it)', () => {
     expect(renderDiff(diffLines(a.split('\n'), b.split('\n')))).toBe(expected);
   });
 });
+
+describe('line diff on huge inputs', () => {
+  it('falls back to removed-then-added instead of building a gigantic table', () => {
+    const a = Array.from({ length: 5000 }, (_, i) => `  line ${i}`);
+    const b = Array.from({ length: 5000 }, (_, i) => `\tline ${i}`);
+    const d = diffLines(['head', ...a, 'tail'], ['head', ...b, 'tail']);
+    expect(d.length).toBe(10002);
+    expect(d[0]).toEqual({ kind: 'common', text: 'head' });
+    expect(d[1]).toEqual({ kind: 'left', text: '  line 0' });
+    expect(d[5001]).toEqual({ kind: 'right', text: '\tline 0' });
+    expect(d[10001]).toEqual({ kind: 'common', text: 'tail' });
+  });
+});
