@@ -1,5 +1,20 @@
 // Registration list of global options: one import per option module.
-// (`servers` is registered by the server options module.)
+// (`servers` is registered by the server options module, `order` by the
+// directive order module.)
+//
+// Option values are JSON-ready, so the adapter can place them as they are:
+//   admin: the top-level "admin" object; persist_config: 'off'
+//   storage: the top-level "storage" object ({"module": ..., ...})
+//   log: ConfigValue[] of 'custom_log' (NamedCustomLog), every `log` option so far
+//   debug, local_certs, skip_install_trust: true
+//   http_port, https_port: number; grace_period, shutdown_delay and the other
+//     durations: nanoseconds; storage_clean_interval: ns or false ('off')
+//   default_bind: [{class: 'bind', value: {addresses, protocols?}}]
+//   metrics: the HTTP app's "metrics" object
+//   events: AppOption('events', ...); filesystem: the "caddy.filesystems" app
+//   acme_dns: a DNS provider object, or null (present but naked)
+//   the TLS/PKI ones (email, acme_*, cert_issuer, dns, tls_resolvers, pki, ...)
+//     are read by buildTLSApp/buildPKIApp in ../tlsapp.ts
 import './acme_ca.js';
 import './acme_ca_root.js';
 import './acme_dns.js';
