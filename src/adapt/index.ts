@@ -1,9 +1,13 @@
-// core engineer: replace this file (a placeholder so the CLI builds before the adapter lands).
-import './directives/index.js';
+/**
+ * The Caddyfile adapter: Caddyfile text → Caddy JSON config, plus warnings.
+ */
+import { parseCaddyfile } from '../caddyfile/parser.js';
+import { sources } from '../caddyfile/errors.js';
+import { setup } from './httptype.js';
 import type { JSONObject, Warning } from './types.js';
 
 export interface AdaptOptions {
-  /** Environment for `{$VAR}` substitution (default: process.env). */
+  /** Environment for `{$VAR}` (default: process.env). */
   env?: Record<string, string | undefined>;
 }
 
@@ -12,7 +16,15 @@ export interface AdaptResult {
   warnings: Warning[];
 }
 
-/** Turns a Caddyfile into Caddy's JSON config. Throws CaddyfileError on bad input. */
-export function adaptCaddyfile(_input: string, _filename: string, _opts: AdaptOptions = {}): AdaptResult {
-  throw new Error('adapter not ready');
+/** Adapts a Caddyfile; throws CaddyfileError (or Error) with Caddy's message on invalid input. */
+export function adaptCaddyfile(input: string, filename: string, opts: AdaptOptions = {}): AdaptResult {
+  const warnings: Warning[] = [];
+  sources.set(filename, input);
+  const blocks = parseCaddyfile(filename, input, {
+    env: opts.env,
+    onWarning: (message, token) => warnings.push({ file: token?.file, line: token?.line, message }),
+  });
+  return setup(blocks, {}, warnings);
 }
+
+export type { Warning };

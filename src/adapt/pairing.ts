@@ -21,6 +21,8 @@ export interface SiteBlock {
 /** Server blocks that share the same listener addresses become one server (Caddy's sbAddrAssociation). */
 export interface Pairing {
   addresses: string[];
+  /** Protocols per address (same order; [''] = the defaults), from `bind { protocols }`. */
+  protocols?: string[][];
   serverBlocks: SiteBlock[];
 }
 
