@@ -561,7 +561,8 @@ function serversFromPairings(
         if (ncl.noHostname) continue;
         const l = logs!;
         if (hasHostCatchAllKey(sb) && ncl.hostnames.length === 0) {
-          l.default_logger_name = ncl.name;
+          if (ncl.name) l.default_logger_name = ncl.name;
+          else delete l.default_logger_name;
         } else if (ncl.hostnames.length > 0) {
           for (const h of ncl.hostnames) ((l.logger_names ??= {})[h] ??= []).push(ncl.name);
         } else {
@@ -574,7 +575,7 @@ function serversFromPairings(
       if (logs && (sb.pile['custom_log'] ?? []).length === 0) {
         // this site has no access log while others on the server do
         if (hosts.length === 0) logs.skip_unmapped_hosts = true;
-        logs.skip_hosts = [...(logs.skip_hosts ?? []), ...logHosts];
+        if (logHosts.length) logs.skip_hosts = [...(logs.skip_hosts ?? []), ...logHosts];
       }
     }
 
@@ -600,6 +601,7 @@ function serversFromPairings(
     } catch (e) {
       throw new Error(`consolidating TLS connection policies for server ${i}: ${(e as Error).message}`);
     }
+    policies = shieldFromWildcardClientAuth(policies, blocks);
 
     routes = consolidateRoutes(routes);
     if (listenerWrappers.length) srv.listener_wrappers = listenerWrappers;
@@ -846,7 +848,62 @@ function consolidateConnPolicies(input: JSONObject[]): JSONObject[] {
       break;
     }
   }
-  return cps.map((cp) => orderKeys(cp, CONN_POLICY_KEYS));
+  // adjacent policies that differ only in their SNI list become one
+  const merged: JSONObject[] = [];
+  for (const cp of cps) {
+    const prev = merged[merged.length - 1];
+    const sniOnly = (p: JSONObject) => !!p.match && Object.keys(p.match as JSONObject).length === 1 && Array.isArray((p.match as JSONObject).sni);
+    if (prev && sniOnly(prev) && sniOnly(cp) && jsonEqual(withoutKey(prev, 'match'), withoutKey(cp, 'match'))) {
+      const sni = [...sniOf(prev)];
+      for (const h of sniOf(cp)) if (!sni.includes(h)) sni.push(h);
+      merged[merged.length - 1] = { ...prev, match: { sni } };
+      continue;
+    }
+    merged.push(cp);
+  }
+  return merged.map((cp) => orderKeys(cp, CONN_POLICY_KEYS));
+}
+
+const sniOf = (cp: JSONObject): string[] => ((cp.match as JSONObject | undefined)?.sni as string[] | undefined) ?? [];
+
+/** certmagic.MatchWildcard: `*` stands for exactly one label. */
+function matchWildcard(host: string, pattern: string): boolean {
+  if (host === pattern) return true;
+  const h = host.split('.');
+  const p = pattern.split('.');
+  return h.length === p.length && p.every((label, k) => label === '*' || label === h[k]);
+}
+
+/**
+ * Policies are first-match by SNI, so a wildcard's client authentication
+ * would also apply to more specific sites that never asked for it. Those
+ * hostnames get an empty policy right above the first client-auth policy
+ * whose wildcard covers them (Caddy PR #7920).
+ */
+function shieldFromWildcardClientAuth(policies: JSONObject[], blocks: SiteBlock[]): JSONObject[] {
+  if (!policies.some((cp) => cp.client_authentication && sniOf(cp).some((s) => s.includes('*')))) return policies;
+  const shields = new Map<number, string[]>();
+  for (const sb of blocks) {
+    const own = (sb.pile['tls.connection_policy'] ?? []).some((cv) => !connPolicySettingsEmpty(cv.value as JSONObject));
+    if (own) continue;
+    for (const host of hostsFromKeys(sb, false)) {
+      if (host.includes('*')) continue;
+      const idx = policies.findIndex((cp) => sniOf(cp).some((s) => s === host || matchWildcard(host, s)));
+      if (idx < 0) continue;
+      const cp = policies[idx]!;
+      if (!cp.client_authentication || sniOf(cp).includes(host)) continue;
+      const list = shields.get(idx) ?? [];
+      if (!list.includes(host)) list.push(host);
+      shields.set(idx, list);
+    }
+  }
+  const out: JSONObject[] = [];
+  policies.forEach((cp, idx) => {
+    const hosts = shields.get(idx);
+    if (hosts) out.push({ match: { sni: sortStrings(hosts) } });
+    out.push(cp);
+  });
+  return out;
 }
 
 function fmt(v: unknown): string {
