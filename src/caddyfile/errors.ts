@@ -30,11 +30,23 @@ export class CaddyfileError extends Error {
       const text = src.split('\n')[this.line - 1];
       if (text !== undefined) {
         const gutter = `${this.line} | `;
-        out += `\n${gutter}${text.replace(/\r$/, '')}\n${' '.repeat(gutter.length + Math.max(0, this.col - 1))}^`;
+        const shown = text.replace(/\r$/, '');
+        out += `\n${gutter}${shown}\n${' '.repeat(caretColumn(gutter + shown.slice(0, Math.max(0, this.col - 1))))}^`;
       }
     }
     return out;
   }
+}
+
+/**
+ * Where the caret goes under `prefix` on a terminal: Caddyfiles are indented
+ * with tabs, which a terminal expands to the next multiple of 8, so counting
+ * characters would leave the caret short of the token.
+ */
+function caretColumn(prefix: string): number {
+  let col = 0;
+  for (const c of prefix) col = c === '\t' ? col + 8 - (col % 8) : col + 1;
+  return col;
 }
 
 /** Source text by file name, so errors can show the offending line. */

@@ -1,14 +1,37 @@
 // Entry point of the tsweb executable: dispatches to one module per verb.
+import { command as adapt } from './adapt.js';
+import type { Command } from './command.js';
+import { command as fmt } from './fmt.js';
+import { helpCommand, rootUsage, unknownCommandMessage } from './help.js';
+import { command as validate } from './validate.js';
+import { command as version } from './version.js';
+
+const commands: Command[] = [adapt, fmt, validate, version];
+commands.push(helpCommand(() => commands));
+
 async function main(argv: string[]): Promise<number> {
-  const [verb] = argv;
-  process.stderr.write(`tsweb: unknown command ${verb ?? ''}\n`);
-  return 2;
+  const [verb, ...rest] = argv;
+  // Like `caddy` alone: the overview, and success.
+  if (verb === undefined || verb === '-h' || verb === '--help') {
+    process.stdout.write(rootUsage(commands));
+    return 0;
+  }
+  const cmd = commands.find((c) => c.name === verb);
+  if (!cmd) {
+    process.stderr.write(unknownCommandMessage('command', verb, commands.map((c) => c.name)));
+    return 2;
+  }
+  return cmd.run(rest);
 }
 
+// process.exitCode rather than process.exit(): output still queued for a
+// pipe is written before the process ends.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (err) => {
-    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exit(1);
+    process.stderr.write(`Error: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
   },
 );

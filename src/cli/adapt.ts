@@ -1,0 +1,81 @@
+/**
+ * `tsweb adapt`: Caddy's `caddy adapt` (cmd/commandfuncs.go cmdAdaptConfig).
+ * Prints the JSON config a Caddyfile means (compact, or indented with tabs
+ * with --pretty), then the adapter's warnings on stderr as Caddy logs them.
+ */
+import type { Command } from './command.js';
+import { loadEnvFiles } from './envfile.js';
+import { type FlagSpec, flagsHelp, parseFlags, UsageError } from './flags.js';
+import { type CliIO, processIO } from './io.js';
+import { adaptInput, checkAdapter, ConfigError, configFileWithDefault, configJSON, readConfigFile, warningMessage } from './loadconfig.js';
+import { stderrLogger } from './log.js';
+import { runVerb } from './verb.js';
+import { ConfigValidationError, validateConfig } from '../config/validate.js';
+
+const flags: FlagSpec[] = [
+  { name: 'adapter', type: 'string', default: 'caddyfile', help: 'Name of config adapter (caddyfile or json)' },
+  { name: 'config', short: 'c', type: 'string', valueName: 'file', help: 'Configuration file to adapt (default ./Caddyfile; - reads stdin)' },
+  { name: 'envfile', type: 'list', valueName: 'file', help: 'Environment file(s) to load for {$VAR} substitution (repeatable)' },
+  { name: 'pretty', type: 'bool', help: 'Format the output for human readability' },
+  { name: 'validate', type: 'bool', help: 'Validate the output' },
+];
+
+const usage = `Adapts a configuration to Caddy's native JSON format and writes the
+output to stdout, along with any warnings to stderr.
+
+If --pretty is specified, the output will be formatted with indentation
+for human readability.
+
+If --validate is used, the adapted config will be checked for validity.
+If the config is invalid, an error will be printed to stderr and a non-
+zero exit status will be returned.
+
+Without --config, ./Caddyfile is adapted.
+
+Usage:
+  tsweb adapt [--config <path>] [--adapter <name>] [--pretty] [--validate] [--envfile <path>]
+
+Flags:
+${flagsHelp(flags)}
+`;
+
+export async function runAdapt(args: string[], io: CliIO): Promise<number> {
+  return runVerb(io, usage, async () => {
+    const opts = parseFlags(args, flags);
+    if (opts.help) {
+      io.stdout(usage);
+      return 0;
+    }
+    if (opts.positional.length) throw new UsageError(`unexpected argument: ${opts.positional[0]}`);
+    const log = stderrLogger(io.stderr, io.stderrIsTTY);
+    const adapter = opts.strings.get('adapter')!;
+
+    const file = configFileWithDefault(io, log, opts.strings.get('config')!);
+    if (file === '') throw new ConfigError('input file required when there is no Caddyfile in current directory (use --config flag)');
+    const env = loadEnvFiles(opts.lists.get('envfile')!, io.env);
+    if (adapter === '') throw new UsageError('adapter name is required (use --adapter flag or leave unspecified for default)');
+    checkAdapter(adapter);
+
+    const input = await readConfigFile(io, file, 'reading input file');
+    const { config, warnings } = adaptInput(input, file, adapter, env);
+    io.stdout(`${configJSON(config, opts.bools.get('pretty')!)}\n`);
+    for (const w of warnings) log.log('warn', adapter, warningMessage(w), { file: w.file ?? file, line: w.line ?? 0 });
+
+    if (opts.bools.get('validate')) {
+      try {
+        validateConfig(config);
+      } catch (err) {
+        if (err instanceof ConfigValidationError) throw new ConfigError(`validation: ${err.message}`);
+        throw err;
+      }
+    }
+    return 0;
+  });
+}
+
+export const command: Command = {
+  name: 'adapt',
+  summary: "Adapts a configuration to Caddy's native JSON",
+  usage,
+  run: (args) => runAdapt(args, processIO()),
+};

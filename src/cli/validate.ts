@@ -1,0 +1,84 @@
+/**
+ * `tsweb validate`: Caddy's `caddy validate` (cmd/commandfuncs.go
+ * cmdValidateConfig). Loads the config as `run` would, adapting it when it is
+ * a Caddyfile, checks it, and prints "Valid configuration".
+ */
+import { validateConfig, ConfigValidationError } from '../config/validate.js';
+import type { Command } from './command.js';
+import { loadEnvFiles } from './envfile.js';
+import { type FlagSpec, flagsHelp, parseFlags, UsageError } from './flags.js';
+import { type CliIO, processIO } from './io.js';
+import { adaptInput, checkAdapter, ConfigError, configFileWithDefault, guessAdapter, readConfigFile, warningMessage } from './loadconfig.js';
+import { stderrLogger } from './log.js';
+import { runVerb } from './verb.js';
+
+const flags: FlagSpec[] = [
+  { name: 'adapter', short: 'a', type: 'string', valueName: 'name', help: 'Name of config adapter (default: caddyfile for Caddyfile* and *.caddyfile, else JSON)' },
+  { name: 'config', short: 'c', type: 'string', valueName: 'file', help: 'Input configuration file (default ./Caddyfile; - reads stdin)' },
+  { name: 'envfile', type: 'list', valueName: 'file', help: 'Environment file(s) to load for {$VAR} substitution (repeatable)' },
+];
+
+const usage = `Loads and checks the provided config, but does not start running it.
+This reveals any errors with the configuration through the loading and
+validation stages.
+
+Without --config, ./Caddyfile is validated. Without --adapter, a file named
+Caddyfile* or *.caddyfile is read as a Caddyfile and anything else as JSON.
+
+Usage:
+  tsweb validate [--config <path>] [--adapter <name>] [--envfile <path>]
+
+Flags:
+${flagsHelp(flags)}
+`;
+
+export async function runValidate(args: string[], io: CliIO): Promise<number> {
+  return runVerb(io, usage, async () => {
+    const opts = parseFlags(args, flags);
+    if (opts.help) {
+      io.stdout(usage);
+      return 0;
+    }
+    if (opts.positional.length) throw new UsageError(`unexpected argument: ${opts.positional[0]}`);
+    const log = stderrLogger(io.stderr, io.stderrIsTTY);
+
+    const env = loadEnvFiles(opts.lists.get('envfile')!, io.env);
+    const file = configFileWithDefault(io, log, opts.strings.get('config')!);
+    if (file === '') throw new ConfigError('input file required when there is no Caddyfile in current directory (use --config flag)');
+    const adapter = guessAdapter(file, opts.strings.get('adapter')!);
+    if (adapter !== '' && adapter !== 'json') checkAdapter(adapter);
+
+    const input = await readConfigFile(io, file, 'reading config from file');
+    log.log('info', '', file === '-' ? 'using config from stdin' : 'using config from file', file === '-' ? {} : { file });
+    let config;
+    try {
+      const adapted = adaptInput(input, file, adapter, env);
+      config = adapted.config;
+      if (adapter !== '' && adapter !== 'json') {
+        log.log('info', '', 'adapted config to JSON', { adapter });
+        for (const w of adapted.warnings) {
+          log.log('warn', '', warningMessage(w), { adapter, file: w.file ?? file, line: w.line ?? 0 });
+        }
+      }
+    } catch (err) {
+      if (err instanceof ConfigError && adapter === 'caddyfile') throw new ConfigError(`adapting config using ${adapter}: ${err.message}`);
+      throw err;
+    }
+
+    try {
+      validateConfig(config);
+    } catch (err) {
+      if (err instanceof ConfigValidationError) throw new ConfigError(err.message);
+      throw err;
+    }
+    io.stdout('Valid configuration\n');
+    return 0;
+  });
+}
+
+export const command: Command = {
+  name: 'validate',
+  summary: 'Tests whether a configuration file is valid',
+  usage,
+  run: (args) => runValidate(args, processIO()),
+};
