@@ -3,6 +3,7 @@
  */
 import { parseCaddyfile } from '../caddyfile/parser.js';
 import { sources } from '../caddyfile/errors.js';
+import { formattingDifference } from '../caddyfile/formatter.js';
 import { setup } from './httptype.js';
 import type { JSONObject, Warning } from './types.js';
 
@@ -24,7 +25,11 @@ export function adaptCaddyfile(input: string, filename: string, opts: AdaptOptio
     env: opts.env,
     onWarning: (message, token) => warnings.push({ file: token?.file, line: token?.line, message }),
   });
-  return setup(blocks, {}, warnings);
+  const result = setup(blocks, {}, warnings);
+  // Messy files can parse yet mean something else than intended, so say so (as Caddy does).
+  const fmtWarning = formattingDifference(filename, input);
+  if (fmtWarning) result.warnings.push(fmtWarning);
+  return result;
 }
 
 export type { Warning };

@@ -44,9 +44,9 @@ export const PLACEHOLDER_SHORTHANDS: ReadonlyArray<readonly [string, string]> = 
 ];
 
 const simple = new Map(PLACEHOLDER_SHORTHANDS.map(([k, v]) => [k, v]));
-// Every simple shorthand is `{` + [a-z_?]+ + `}`, so one scan finds them all;
+// Every simple shorthand is `{` + [a-z0-9_?]+ + `}`, so one scan finds them all;
 // no shorthand is a prefix of another, so the first match at a position is the only one.
-const simpleRe = /\{[a-z_?]+\}/g;
+const simpleRe = /\{[a-z0-9_?]+\}/g;
 
 /** Shorthands with a user-chosen last part, applied after the simple ones, in this order. */
 const parameterized: ReadonlyArray<readonly [RegExp, string]> = [
