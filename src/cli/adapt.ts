@@ -52,7 +52,7 @@ export async function runAdapt(args: string[], io: CliIO): Promise<number> {
 
     const file = configFileWithDefault(io, log, opts.strings.get('config')!);
     if (file === '') throw new ConfigError('input file required when there is no Caddyfile in current directory (use --config flag)');
-    const env = loadEnvFiles(opts.lists.get('envfile')!, io.env);
+    const env = loadEnvFiles(opts.lists.get('envfile')!, io.env, io.cwd);
     if (adapter === '') throw new UsageError('adapter name is required (use --adapter flag or leave unspecified for default)');
     checkAdapter(adapter);
 

@@ -9,6 +9,7 @@
  * (`PASS="a#b"` gives `a`); here a quoted value is taken whole.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 
 export function parseEnvFile(text: string): Map<string, string> {
@@ -80,12 +81,12 @@ function readQuoted(lines: string[], start: number, from: number, quote: string,
  * The environment `{$VAR}` substitution sees: `base` plus every envfile's
  * variables. Like Caddy, a variable already set is not overridden.
  */
-export function loadEnvFiles(files: readonly string[], base: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+export function loadEnvFiles(files: readonly string[], base: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...base };
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readFileSync(resolve(cwd, file), 'utf8');
     } catch (err) {
       throw new ConfigError(`loading additional environment variables: reading environment file: ${describeFsError('open', file, err)}`);
     }

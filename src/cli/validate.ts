@@ -42,7 +42,7 @@ export async function runValidate(args: string[], io: CliIO): Promise<number> {
     if (opts.positional.length) throw new UsageError(`unexpected argument: ${opts.positional[0]}`);
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
 
-    const env = loadEnvFiles(opts.lists.get('envfile')!, io.env);
+    const env = loadEnvFiles(opts.lists.get('envfile')!, io.env, io.cwd);
     const file = configFileWithDefault(io, log, opts.strings.get('config')!);
     if (file === '') throw new ConfigError('input file required when there is no Caddyfile in current directory (use --config flag)');
     const adapter = guessAdapter(file, opts.strings.get('adapter')!);
