@@ -33,8 +33,8 @@ import {
   networkAddressString,
   normalizeIPv6,
   parseNetworkAddress,
-  splitHostPort,
   splitNetworkAddress,
+  trySplitHostPort,
 } from './netaddr.js';
 import type { Pairing, SiteAddress, SiteBlock } from './pairing.js';
 import type { ConfigValue } from './types.js';
@@ -54,16 +54,10 @@ export function parseAddress(str: string): SiteAddress {
   }
   const slash = remaining.indexOf('/');
   const hostPart = slash >= 0 ? remaining.slice(0, slash) : remaining;
-  try {
-    [a.host, a.port] = splitHostPort(hostPart);
-  } catch {
-    try {
-      [a.host, a.port] = splitHostPort(hostPart + ':');
-    } catch {
-      a.host = hostPart;
-      a.port = '';
-    }
-  }
+  let hp = trySplitHostPort(hostPart);
+  if (typeof hp === 'string') hp = trySplitHostPort(hostPart + ':');
+  if (typeof hp === 'string') hp = [hostPart, ''];
+  [a.host, a.port] = hp;
   if (slash >= 0) a.path = '/' + remaining.slice(slash + 1);
   if (a.port !== '') {
     if (!/^[+-]?\d+$/.test(a.port)) {

@@ -801,56 +801,67 @@ function consolidateConnPolicies(input: JSONObject[]): JSONObject[] {
   sliceStable(cps, (a, b) => b.match === undefined && a.match !== undefined);
   const conflict = (what: string, a: unknown, b: unknown) =>
     new Error(`two policies with same match criteria have conflicting ${what}: ${fmt(a)} vs. ${fmt(b)}`);
+  const nonEmpty = (v: unknown) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
+
+  // Only policies with equal matchers interact, so each policy is compared
+  // with its group instead of with every other policy (Caddy's loop is
+  // quadratic, which shows on 1,000-site files). Groups list policies in
+  // array order, so "the first other policy" is the same one Caddy finds.
+  const keyOf = (cp: JSONObject) => JSON.stringify(deepSort(cp.match ?? null));
+  const groups = new Map<string, JSONObject[]>();
+  for (const cp of cps) {
+    const k = keyOf(cp);
+    const g = groups.get(k);
+    if (g) g.push(cp);
+    else groups.set(k, [cp]);
+  }
+  const removed = new Set<JSONObject>();
   for (let i = 0; i < cps.length; i++) {
-    for (let j = 0; j < cps.length; j++) {
-      if (j === i) continue;
-      const a = cps[i]!;
-      const b = cps[j]!;
-      if (jsonEqual(a, b)) {
-        cps.splice(j, 1);
-        i--;
-        break;
-      }
-      if (!jsonEqual(a.match, b.match)) continue;
-      const nonEmpty = (v: unknown) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0);
-      for (const [key, what] of [
-        ['alpn', 'ALPN'],
-        ['cipher_suites', 'cipher suites'],
-        ['curves', 'curves'],
-        ['default_sni', 'default SNI'],
-        ['protocol_min', 'min protocol'],
-        ['protocol_max', 'max protocol'],
-      ] as const) {
-        if (nonEmpty(a[key]) && nonEmpty(b[key]) && !jsonEqual(a[key], b[key])) throw conflict(what, a[key], b[key]);
-      }
-      if (a.client_authentication === undefined && b.client_authentication !== undefined && !jsonEqual(a.client_authentication, b.client_authentication)) {
-        throw conflict('client auth configuration', a.client_authentication, b.client_authentication);
-      }
-      const ca = a.certificate_selection as JSONObject | undefined;
-      const cb = b.certificate_selection as JSONObject | undefined;
-      if (ca && cb) {
-        for (const k of ['serial_number', 'subject_organization', 'public_key_algorithm', 'all_tags']) {
-          if (!jsonEqual(ca[k], cb[k])) throw conflict('cert selections', ca, cb);
+    const a = cps[i]!;
+    if (removed.has(a)) continue;
+    const group = groups.get(keyOf(a))!;
+    for (;;) {
+      const b = group.find((x) => x !== a && !removed.has(x));
+      if (!b) break;
+      if (!jsonEqual(a, b)) {
+        for (const [key, what] of [
+          ['alpn', 'ALPN'],
+          ['cipher_suites', 'cipher suites'],
+          ['curves', 'curves'],
+          ['default_sni', 'default SNI'],
+          ['protocol_min', 'min protocol'],
+          ['protocol_max', 'max protocol'],
+        ] as const) {
+          if (nonEmpty(a[key]) && nonEmpty(b[key]) && !jsonEqual(a[key], b[key])) throw conflict(what, a[key], b[key]);
+        }
+        if (a.client_authentication === undefined && b.client_authentication !== undefined) {
+          throw conflict('client auth configuration', a.client_authentication, b.client_authentication);
+        }
+        const ca = a.certificate_selection as JSONObject | undefined;
+        const cb = b.certificate_selection as JSONObject | undefined;
+        if (ca && cb) {
+          for (const k of ['serial_number', 'subject_organization', 'public_key_algorithm', 'all_tags']) {
+            if (!jsonEqual(ca[k], cb[k])) throw conflict('cert selections', ca, cb);
+          }
+        }
+        for (const key of ['alpn', 'cipher_suites', 'client_authentication', 'curves', 'default_sni', 'protocol_min', 'protocol_max']) {
+          if (!nonEmpty(a[key]) && nonEmpty(b[key])) a[key] = b[key];
+        }
+        if (!ca && cb) a.certificate_selection = cb;
+        else if (ca && cb) {
+          const tags = [...((ca.any_tag as string[] | undefined) ?? [])];
+          for (const t of (cb.any_tag as string[] | undefined) ?? []) if (!tags.includes(t)) tags.push(t);
+          a.certificate_selection = { ...ca, any_tag: tags };
         }
       }
-      for (const key of ['alpn', 'cipher_suites', 'client_authentication', 'curves', 'default_sni', 'protocol_min', 'protocol_max']) {
-        if (!nonEmpty(a[key]) && nonEmpty(b[key])) a[key] = b[key];
-      }
-      if (!ca && cb) a.certificate_selection = cb;
-      else if (ca && cb) {
-        const tags = [...((ca.any_tag as string[] | undefined) ?? [])];
-        for (const t of (cb.any_tag as string[] | undefined) ?? []) if (!tags.includes(t)) tags.push(t);
-        a.certificate_selection = { ...ca, any_tag: tags };
-      }
-      cps[i] = orderKeys(a, CONN_POLICY_KEYS);
-      cps.splice(j, 1);
-      i--;
-      break;
+      removed.add(b);
     }
   }
+  const kept = cps.filter((cp) => !removed.has(cp)).map((cp) => orderKeys(cp, CONN_POLICY_KEYS));
+
   // adjacent policies that differ only in their SNI list become one
   const merged: JSONObject[] = [];
-  for (const cp of cps) {
+  for (const cp of kept) {
     const prev = merged[merged.length - 1];
     const sniOnly = (p: JSONObject) => !!p.match && Object.keys(p.match as JSONObject).length === 1 && Array.isArray((p.match as JSONObject).sni);
     if (prev && sniOnly(prev) && sniOnly(cp) && jsonEqual(withoutKey(prev, 'match'), withoutKey(cp, 'match'))) {

@@ -7,32 +7,43 @@
 
 export class AddrError extends Error {}
 
-/** net.SplitHostPort: `host:port`, `[v6]:port`; throws AddrError like Go. */
-export function splitHostPort(hostport: string): [string, string] {
-  const fail = (why: string) => new AddrError(`address ${hostport}: ${why}`);
+/**
+ * net.SplitHostPort without throwing (callers often expect the "missing
+ * port" case, and exceptions are costly on 1,000-site files): the parts, or
+ * Go's error text.
+ */
+export function trySplitHostPort(hostport: string): [string, string] | string {
+  const fail = (why: string) => `address ${hostport}: ${why}`;
   const i = hostport.lastIndexOf(':');
-  if (i < 0) throw fail('missing port in address');
+  if (i < 0) return fail('missing port in address');
   let host: string;
   let j = 0;
   let k = 0;
   if (hostport[0] === '[') {
     const end = hostport.indexOf(']');
-    if (end < 0) throw fail("missing ']' in address");
-    if (end + 1 === hostport.length) throw fail('missing port in address');
+    if (end < 0) return fail("missing ']' in address");
+    if (end + 1 === hostport.length) return fail('missing port in address');
     if (end + 1 !== i) {
-      if (hostport[end + 1] === ':') throw fail('too many colons in address');
-      throw fail('missing port in address');
+      if (hostport[end + 1] === ':') return fail('too many colons in address');
+      return fail('missing port in address');
     }
     host = hostport.slice(1, end);
     j = 1;
     k = end + 1;
   } else {
     host = hostport.slice(0, i);
-    if (host.includes(':')) throw fail('too many colons in address');
+    if (host.includes(':')) return fail('too many colons in address');
   }
-  if (hostport.slice(j).includes('[')) throw fail("unexpected '[' in address");
-  if (hostport.slice(k).includes(']')) throw fail("unexpected ']' in address");
+  if (hostport.indexOf('[', j) >= 0) return fail("unexpected '[' in address");
+  if (hostport.indexOf(']', k) >= 0) return fail("unexpected ']' in address");
   return [host, hostport.slice(i + 1)];
+}
+
+/** net.SplitHostPort: `host:port`, `[v6]:port`; throws AddrError like Go. */
+export function splitHostPort(hostport: string): [string, string] {
+  const r = trySplitHostPort(hostport);
+  if (typeof r === 'string') throw new AddrError(r);
+  return r;
 }
 
 /** net.JoinHostPort: brackets hosts that contain a colon. */
@@ -138,17 +149,12 @@ export function splitNetworkAddress(a: string): { network: string; host: string;
     a = a.slice(slash + 1);
     if (isUnixNetwork(network) || isFdNetwork(network)) return { network, host: a, port: '' };
   }
-  try {
-    const [host, port] = splitHostPort(a);
-    return { network, host, port };
-  } catch (first) {
-    try {
-      const [host] = splitHostPort(joinHostPort(a.replace(/^[[\]]+|[[\]]+$/g, ''), '0'));
-      return { network, host, port: '' };
-    } catch (second) {
-      throw new AddrError(`${(first as Error).message}\n${(second as Error).message}`);
-    }
-  }
+  const first = trySplitHostPort(a);
+  if (typeof first !== 'string') return { network, host: first[0], port: first[1] };
+  // Usually just a missing port: strip brackets, parse with a bogus port, drop it.
+  const second = trySplitHostPort(joinHostPort(a.replace(/^[[\]]+|[[\]]+$/g, ''), '0'));
+  if (typeof second !== 'string') return { network, host: second[0], port: '' };
+  throw new AddrError(`${first}\n${second}`);
 }
 
 /** caddy.JoinNetworkAddress. */
