@@ -84,7 +84,8 @@ function statusClass(s: string): number {
 export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyPreset = {}): HandlerJSON {
   const rp: JSONObject = {};
   const upstreams: JSONObject[] = [];
-  let commonScheme: string | undefined;
+  // The scheme of the last upstream (Caddy's commonScheme); '' means none given.
+  let commonScheme = '';
   let transport: { name: string; config: JSONObject } | undefined;
   const responses = new ResponseHandling(preset.handleResponse ? [...preset.handleResponse] : []);
   let requestHeaders: HeaderOps | undefined = preset.requestHeaders;
@@ -105,7 +106,7 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
       if (pa.scheme === 'ws') throw new UpstreamError('the scheme ws:// is only supported in browsers; use http:// instead');
       if (!['https', 'http', 'h2c', ''].includes(pa.scheme)) throw new UpstreamError(`unsupported URL scheme ${pa.scheme}://`);
       // One transport serves every upstream, so they must agree on the protocol.
-      if (commonScheme !== undefined && commonScheme !== '' && pa.scheme !== commonScheme) {
+      if (commonScheme !== '' && pa.scheme !== commonScheme) {
         throw new UpstreamError(
           `for now, all proxy upstreams must use the same scheme (transport protocol); expecting '${commonScheme}://' but got '${pa.scheme}://'`,
         );
@@ -178,13 +179,11 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
       }
       case 'lb_try_duration': {
         arg(d);
-        lb();
         setNZ(lb(), 'try_duration', duration('bad duration value', false));
         break;
       }
       case 'lb_try_interval':
         arg(d);
-        lb();
         setNZ(lb(), 'try_interval', duration('bad interval value'));
         break;
       case 'lb_retry_match': {
@@ -202,7 +201,6 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
         break;
       case 'health_upstream': {
         const val = arg(d);
-        active();
         let port: string;
         try {
           [, port] = splitHostPort(val);
@@ -226,11 +224,8 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
           const values = d.remainingArgs();
           (headers[key] ??= []).push(...(values.length > 0 ? values : ['']));
         }
-        if (Object.keys(headers).length > 0) active().headers = headers;
-        else {
-          active();
-          delete active().headers;
-        }
+        // An empty map is omitted, but the active block still exists.
+        setNZ(active(), 'headers', Object.keys(headers).length > 0 ? headers : undefined);
         break;
       }
       case 'health_method':
@@ -241,17 +236,14 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
         break;
       case 'health_interval':
         arg(d);
-        active();
         setNZ(active(), 'interval', duration('bad interval value', false));
         break;
       case 'health_timeout':
         arg(d);
-        active();
         setNZ(active(), 'timeout', duration('bad timeout value', false));
         break;
       case 'health_status': {
         arg(d);
-        active();
         let status: number;
         try {
           status = statusClass(d.val());
@@ -270,28 +262,23 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
         break;
       case 'health_passes':
         arg(d);
-        active();
         setNZ(active(), 'passes', integer('invalid passes count'));
         break;
       case 'health_fails':
         arg(d);
-        active();
         setNZ(active(), 'fails', integer('invalid fails count'));
         break;
 
       case 'max_fails':
         arg(d);
-        passive();
         setNZ(passive(), 'max_fails', integer('invalid maximum fail count'));
         break;
       case 'fail_duration':
         arg(d);
-        passive();
         setNZ(passive(), 'fail_duration', duration('bad duration value'));
         break;
       case 'unhealthy_request_count':
         arg(d);
-        passive();
         setNZ(passive(), 'unhealthy_request_count', integer('invalid maximum connection count'));
         break;
       case 'unhealthy_status': {
@@ -310,7 +297,6 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
       }
       case 'unhealthy_latency':
         arg(d);
-        passive();
         setNZ(passive(), 'unhealthy_latency', duration('bad duration value'));
         break;
 
