@@ -110,6 +110,7 @@ export function setup(inputBlocks: ServerBlock[], options: Record<string, unknow
       collectInvokedNamedRoutes(state, pile);
     }
     siteBlocks.push({ block, pile });
+    warnHTTPOnlyTLS(block, pile, warnings);
   }
 
   const pairings = consolidateAddrMappings(mapAddressToProtocolToServerBlocks(siteBlocks, options));
@@ -166,6 +167,18 @@ export function setup(inputBlocks: ServerBlock[], options: Record<string, unknow
   const appNames = sortStrings(Object.keys(apps));
   if (appNames.length) cfg.apps = Object.fromEntries(appNames.map((n) => [n, apps[n]]));
   return { config: cfg, warnings };
+}
+
+/** A site whose every address is http:// never does TLS, so its `tls` settings are dead config. */
+function warnHTTPOnlyTLS(block: ServerBlock, pile: Record<string, ConfigValue[]>, warnings: Warning[]): void {
+  if (!block.keys.every((k) => /^http:\/\//i.test(k.text))) return;
+  if (!Object.keys(pile).some((c) => c.startsWith('tls.'))) return;
+  const k = block.keys[0]!;
+  warnings.push({
+    file: k.file,
+    line: k.line,
+    message: `Site block [${block.keys.map((t) => t.text).join(' ')}] uses only http:// addresses, so its TLS settings have no effect`,
+  });
 }
 
 function setIfNumber(o: JSONObject, key: string, v: unknown, warnings: Warning[], msg: string): void {

@@ -65,11 +65,28 @@ export const DEFAULT_DIRECTIVE_ORDER: readonly string[] = [
   'acme_server',
 ];
 
+/** The default order plus the places tsweb's own directives registered for themselves. */
+let baseOrder: readonly string[] = DEFAULT_DIRECTIVE_ORDER;
+
+/**
+ * Gives a directive that Caddy does not have (tsweb extensions) a default
+ * place relative to a standard directive, like Caddy's RegisterDirectiveOrder,
+ * so users need no `order` option to use it.
+ */
+export function registerDirectiveOrder(dir: string, position: 'before' | 'after', standardDir: string): void {
+  if (baseOrder.includes(dir)) throw new Error(`directive '${dir}' already ordered`);
+  const i = DEFAULT_DIRECTIVE_ORDER.includes(standardDir) ? baseOrder.indexOf(standardDir) : -1;
+  if (i < 0) throw new Error(`'${standardDir}' must be a directive that exists in the standard distribution of Caddy`);
+  const next = [...baseOrder];
+  next.splice(position === 'before' ? i : i + 1, 0, dir);
+  baseOrder = next;
+}
+
 /** The directive order in effect: the `order` option's result, or the default. */
 export function directiveOrderOf(options: Record<string, unknown>): readonly string[] {
   const o = options['order'];
   if (Array.isArray(o) && o.every((x) => typeof x === 'string')) return o as string[];
-  return DEFAULT_DIRECTIVE_ORDER;
+  return baseOrder;
 }
 
 /**
@@ -85,7 +102,7 @@ export function parseOrderOption(d: Dispenser, existing: unknown): string[] {
   if (!d.next()) throw d.argErr();
   const pos = d.val();
 
-  const base = Array.isArray(existing) ? (existing as string[]) : DEFAULT_DIRECTIVE_ORDER;
+  const base = Array.isArray(existing) ? (existing as string[]) : baseOrder;
   const newOrder = base.filter((x) => x !== dirName);
   switch (pos) {
     case 'first':

@@ -194,3 +194,12 @@ describe('performance', () => {
     expect(ms).toBeLessThan(1000);
   });
 });
+
+describe('http-only sites with tls', () => {
+  it('warns that the tls settings do nothing', () => {
+    expect(adaptWarnings('http://a.com {\n\ttls internal\n\trespond "x"\n}\n')).toEqual([
+      'Site block [http://a.com] uses only http:// addresses, so its TLS settings have no effect',
+    ]);
+    expect(adaptWarnings('http://a.com, a.com {\n\ttls internal\n\trespond "x"\n}\n')).toEqual([]);
+  });
+});

@@ -83,3 +83,14 @@ describe('Go’s stable sort', () => {
     expect(xs).toEqual(want);
   });
 });
+
+describe('registerDirectiveOrder', () => {
+  it('places an extension directive relative to a standard one', async () => {
+    const { registerDirectiveOrder, directiveOrderOf } = await import('../../src/adapt/order.js');
+    registerDirectiveOrder('tsweb_test_dir', 'before', 'respond');
+    const order = directiveOrderOf({});
+    expect(order.indexOf('tsweb_test_dir')).toBe(order.indexOf('respond') - 1);
+    expect(() => registerDirectiveOrder('tsweb_test_dir', 'after', 'respond')).toThrow('already ordered');
+    expect(() => registerDirectiveOrder('x2', 'after', 'tsweb_test_dir')).toThrow('standard distribution');
+  });
+});
