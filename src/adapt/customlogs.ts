@@ -44,6 +44,8 @@ export function buildLogging(globalLogs: NamedCustomLog[], siteLogs: NamedCustom
       logs[DEFAULT_LOGGER] = orderCustomLog(d);
     }
   }
-  if (Object.keys(logs).length === 0) return undefined;
-  return { logs };
+  const names = sortStrings(Object.keys(logs));
+  if (names.length === 0) return undefined;
+  // Go marshals the map with sorted keys
+  return { logs: Object.fromEntries(names.map((n) => [n, logs[n]!])) };
 }
