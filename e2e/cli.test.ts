@@ -200,6 +200,14 @@ describe('tsweb adapt', () => {
     expect(r.stderr).toContain('listener address repeated: tcp/:8080');
   });
 
+  it('stops quietly when the reader closes the pipe early (| head)', () => {
+    const sites = Array.from({ length: 1500 }, (_, i) => `site${i}.example.com {\n\trespond "site ${i}"\n}\n`).join('');
+    const dir = workdir({ Caddyfile: sites });
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" adapt --pretty 2>err.txt | head -n 1; cat err.txt`], { cwd: dir, encoding: 'utf8' });
+    expect(r.stdout.split('\n')[0]).toBe('{');
+    expect(r.stdout).not.toMatch(/Error|EPIPE/);
+  });
+
   it('writes a large config to a pipe in full', () => {
     const sites = Array.from({ length: 1500 }, (_, i) => `site${i}.example.com {\n\trespond "site ${i}"\n}\n`).join('');
     const r = tsweb(['adapt'], { cwd: workdir({ Caddyfile: sites }) });

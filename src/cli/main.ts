@@ -24,6 +24,15 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run(rest);
 }
 
+// A reader that stops early (`tsweb adapt | head`) is not an error: stop
+// quietly, as a Go program killed by SIGPIPE does.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 // process.exitCode rather than process.exit(): output still queued for a
 // pipe is written before the process ends.
 main(process.argv.slice(2)).then(
