@@ -32,41 +32,56 @@ export function allTokens(filename: string, input: string, env?: Record<string, 
 /** Lexes and parses a Caddyfile, expanding imports and snippets. Throws CaddyfileError. */
 export function parseCaddyfile(filename: string, input: string, opts: ParseOptions = {}): ServerBlock[] {
   const ex = new Expander(allTokens(filename, input, opts.env), opts);
-  const expanded = ex.expand();
+  const expanded: Token[] = [];
+  ex.expand(expanded, 0);
   // Named routes are looked up by name, so their place among the blocks does not matter.
   return [...structure(expanded), ...ex.namedRoutes];
 }
 
+/** What all expanders of one parse share: snippets are defined in file order and visible to later imports. */
+interface ExpandState {
+  snippets: Map<string, Token[]>;
+  graph: ImportGraph;
+  namedRoutes: ServerBlock[];
+}
+
 /**
- * Splices imports into the token stream and takes snippet definitions out of
+ * Expands imports in the token stream and takes snippet definitions out of
  * it, in file order as Caddy's parser does (a snippet must be defined before
- * it is imported). The block structure is left to the grammar.
+ * it is imported). An import's tokens are expanded by a child expander into
+ * the same output, which reads exactly like Caddy's splice-and-rescan without
+ * copying the whole token list per import. The block structure is left to
+ * the grammar.
  */
 class Expander extends Dispenser {
-  private readonly snippets = new Map<string, Token[]>();
-  private readonly graph = new ImportGraph();
-  readonly namedRoutes: ServerBlock[] = [];
+  private readonly snippets: Map<string, Token[]>;
+  private readonly graph: ImportGraph;
+  readonly namedRoutes: ServerBlock[];
 
   constructor(
     tokens: Token[],
     private readonly opts: ParseOptions,
+    state?: ExpandState,
   ) {
     super(tokens);
+    this.snippets = state?.snippets ?? new Map();
+    this.graph = state?.graph ?? new ImportGraph();
+    this.namedRoutes = state?.namedRoutes ?? [];
   }
 
   private warn(msg: string): void {
     this.opts.onWarning?.(msg, this.token());
   }
 
-  expand(): Token[] {
-    const out: Token[] = [];
-    let depth = 0;
+  /** Appends the expanded tokens to `out`; returns the brace depth after them. */
+  expand(out: Token[], depth: number): number {
     while (this.next()) {
       const t = this.token()!;
       const lineStart = this.isNewLine();
       if (lineStart && t.quoted === '' && t.text === 'import') {
-        this.doImport(depth > 0 ? 1 : 0);
-        this.cursor--;
+        const imported = this.doImport(depth > 0 ? 1 : 0);
+        const child = new Expander(imported, this.opts, { snippets: this.snippets, graph: this.graph, namedRoutes: this.namedRoutes });
+        depth = child.expand(out, depth);
         continue;
       }
       if (depth === 0 && lineStart && t.quoted === '') {
@@ -87,7 +102,7 @@ class Expander extends Dispenser {
       else if (isCloseBrace(t) && depth > 0) depth--;
       out.push(t);
     }
-    return out;
+    return depth;
   }
 
   private defineSnippet(name: string): void {
@@ -119,11 +134,11 @@ class Expander extends Dispenser {
   }
 
   /**
-   * Replaces `import <pattern> [args...] [{ block }]` with the imported tokens;
-   * afterwards the cursor sits just before the first imported token.
+   * Reads `import <pattern> [args...] [{ block }]` at the cursor and returns
+   * the tokens it stands for, arguments and blocks filled in; the cursor ends
+   * on the statement's last token.
    */
-  private doImport(nesting: number): void {
-    const importStart = this.cursor;
+  private doImport(nesting: number): Token[] {
     const importTok = this.token()!;
     if (!this.nextArg()) throw this.argErr();
     const pattern = this.val();
@@ -219,9 +234,7 @@ class Expander extends Dispenser {
       }
     });
 
-    // In place: rebuilding the array per import would be quadratic in the number of imports.
-    this.tokens.splice(importStart, this.cursor + 1 - importStart, ...out);
-    this.cursor = importStart;
+    return out;
   }
 
   /** Tokens of every file an import pattern names, relative to the importing file. */
