@@ -360,7 +360,7 @@ function sameChars(window: string[], marker: string[]): boolean {
 }
 
 export const NOT_FORMATTED_MESSAGE =
-  "Caddyfile input is not formatted; run 'caddy fmt --overwrite' to fix inconsistencies";
+  "Caddyfile input is not formatted; run 'tsweb fmt --overwrite' to fix inconsistencies";
 
 /**
  * Caddy's FormattingDifference: null when `input` is already formatted,

@@ -169,7 +169,7 @@ describe('top level', () => {
 
 describe('warnings', () => {
   it('warns about unformatted input', () => {
-    expect(adaptWarnings(':80 {\nrespond "x"\n}')).toContain("Caddyfile input is not formatted; run 'caddy fmt --overwrite' to fix inconsistencies");
+    expect(adaptWarnings(':80 {\nrespond "x"\n}')).toContain("Caddyfile input is not formatted; run 'tsweb fmt --overwrite' to fix inconsistencies");
     expect(adaptWarnings(':80 {\n\trespond "x"\n}\n')).toEqual([]);
   });
 

@@ -172,7 +172,7 @@ describe('formatCaddyfile: more behaviour', () => {
 });
 
 describe('formattingDifference', () => {
-  const message = "Caddyfile input is not formatted; run 'caddy fmt --overwrite' to fix inconsistencies";
+  const message = "Caddyfile input is not formatted; run 'tsweb fmt --overwrite' to fix inconsistencies";
   it('is null for formatted input', () => {
     expect(formattingDifference('Caddyfile', 'a {\n\tb\n}\n')).toBeNull();
   });
