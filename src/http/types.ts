@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Replacer } from './replacer.js';
+
+/**
+ * Per-request state every handler and matcher sees. Built once per request
+ * by the server; handlers mutate `uri`/`method` (rewrite) and `vars`.
+ */
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Current method (a rewrite may change it); `req.method` stays the original. */
+  method: string;
+  /** Current path (decoded only where Caddy decodes) and raw query, without `?`. */
+  path: string;
+  query: string;
+  /** As received, before any rewrite: Caddy's {http.request.orig_*}. */
+  readonly origMethod: string;
+  readonly origPath: string;
+  readonly origQuery: string;
+  /** Host without port, lower-cased; port as sent ('' if absent). */
+  readonly host: string;
+  readonly port: string;
+  readonly scheme: 'http' | 'https';
+  /** HTTP version as Caddy names it: 'HTTP/1.1', 'HTTP/2.0'. */
+  readonly proto: string;
+  readonly remoteIP: string;
+  readonly remotePort: number;
+  /** The client IP after trusted_proxies / client_ip_headers evaluation. */
+  clientIP: string;
+  /** `vars` handler values and internal variables (Caddy's http.vars.*). */
+  readonly vars: Map<string, unknown>;
+  /** Placeholder values; see replacer.ts. */
+  readonly repl: Replacer;
+  /** Request start (process.hrtime.bigint()), for {http.request.duration} and logs. */
+  readonly start: bigint;
+  readonly id: string;
+  /** Set while error routes run: Caddy's {http.error.*}. */
+  error?: HandlerError;
+}
+
+/** Continue with the rest of the chain. */
+export type Next = () => Promise<void>;
+
+/** Middleware, as in Caddy: do work, maybe call next, maybe write the response. */
+export type Handler = (ctx: Ctx, next: Next) => Promise<void>;
+
+/** A compiled request matcher; sync because every built-in one is (file checks use stat caches). */
+export type Matcher = (ctx: Ctx) => boolean;
+
+/** An error with an HTTP status, routed to handle_errors (Caddy's caddyhttp.HandlerError). */
+export class HandlerError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly cause?: unknown,
+    readonly id: string = Math.random().toString(36).slice(2, 11),
+  ) {
+    super(message);
+    this.name = 'HandlerError';
+  }
+}
