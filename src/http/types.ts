@@ -52,7 +52,7 @@ export class HandlerError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
     readonly id: string = Math.random().toString(36).slice(2, 11),
   ) {
     super(message);
