@@ -24,3 +24,14 @@ describe('tsweb adapt agrees with caddy adapt', () => {
     expect(JSON.parse(JSON.stringify(config))).toEqual(caddyAdapt(file));
   });
 });
+
+describe('Caddyfile.example', () => {
+  it('adapts without warnings, exactly as caddy adapts it', () => {
+    const root = path.join(import.meta.dirname, '..');
+    const input = readFileSync(path.join(root, 'Caddyfile.example'), 'utf8');
+    const { config, warnings } = adaptCaddyfile(input, 'Caddyfile.example', { env: {} });
+    expect(warnings).toEqual([]);
+    const caddy = JSON.parse(execFileSync('caddy', ['adapt', '--config', 'Caddyfile.example'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(JSON.parse(JSON.stringify(config))).toEqual(caddy);
+  });
+});
