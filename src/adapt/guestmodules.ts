@@ -5,7 +5,7 @@
  */
 import type { Dispenser } from '../caddyfile/dispenser.js';
 import { PRIVATE_RANGES_CIDR } from './matchers/lists.js';
-import { parseDuration } from './options/values.js';
+import { parseCaddyDuration } from './units.js';
 import { hasModule, registerModule, type ModuleParser } from './tls/modules.js';
 import type { JSONObject } from './types.js';
 
@@ -46,7 +46,7 @@ register('caddy.listeners.proxy_protocol', (d) => {
       case 'timeout':
         if (!d.nextArg()) throw d.argErr();
         try {
-          out.timeout = parseDuration(d.val());
+          out.timeout = parseCaddyDuration(d.val());
         } catch (e) {
           throw d.err(`parsing proxy_protocol timeout duration: ${(e as Error).message}`);
         }

@@ -5,7 +5,7 @@
  */
 import type { Dispenser } from '../caddyfile/dispenser.js';
 import './guestmodules.js';
-import { parseBytes, parseDuration } from './options/values.js';
+import { parseBytes, parseCaddyDuration } from './units.js';
 import { globalOptions, registerGlobalOption } from './registry.js';
 import { unmarshalModule } from './tls/modules.js';
 import type { JSONObject, Warning } from './types.js';
@@ -38,7 +38,7 @@ export interface ServerOptions {
 function duration(d: Dispenser, what: string): number {
   if (!d.nextArg()) throw d.argErr();
   try {
-    return parseDuration(d.val());
+    return parseCaddyDuration(d.val());
   } catch (e) {
     throw d.err(`parsing ${what} duration: ${(e as Error).message}`);
   }

@@ -15,7 +15,13 @@ const unitNs: Record<string, number> = {
   h: 3600e9,
 };
 
-/** Go's time.ParseDuration: returns nanoseconds or throws Error with Go's message. */
+const MAX_INT64 = 2n ** 63n - 1n;
+
+/**
+ * Go's time.ParseDuration: returns nanoseconds or throws Error with Go's message.
+ * Like Go, each component's whole part is exact and its fraction is truncated
+ * to whole nanoseconds (`1.5ns` is 1ns); fraction digits past int64 are ignored.
+ */
 export function parseGoDuration(s: string): number {
   const orig = s;
   const invalid = (): Error => new Error(`time: invalid duration ${JSON.stringify(orig)}`);
@@ -26,7 +32,7 @@ export function parseGoDuration(s: string): number {
   }
   if (s === '0') return 0;
   if (s === '') throw invalid();
-  let total = 0;
+  let total = 0n;
   while (s !== '') {
     const m = /^(\d*)(?:\.(\d*))?/.exec(s)!;
     const intPart = m[1] ?? '';
@@ -38,11 +44,24 @@ export function parseGoDuration(s: string): number {
     const mult = unitNs[u];
     if (mult === undefined) throw new Error(`time: unknown unit ${JSON.stringify(u)} in duration ${JSON.stringify(orig)}`);
     s = s.slice(u.length);
-    total += Number(`${intPart || '0'}.${fracPart ?? ''}0`) * mult;
+    let v = BigInt(intPart || '0') * BigInt(mult);
+    if (v > MAX_INT64) throw invalid();
+    if (fracPart) {
+      // Go's leadingFraction: stop taking digits once the fraction would overflow int64.
+      let f = 0n;
+      let scale = 1;
+      for (const c of fracPart) {
+        const next = f * 10n + BigInt(c);
+        if (next > MAX_INT64) break;
+        f = next;
+        scale *= 10;
+      }
+      v += BigInt(Math.trunc(Number(f) * (mult / scale)));
+    }
+    total += v;
+    if (total > MAX_INT64) throw invalid();
   }
-  if (total > 9223372036854775807) throw invalid();
-  total = Math.round(total);
-  return neg ? -total : total;
+  return Number(neg ? -total : total);
 }
 
 /** caddy.ParseDuration: Go durations plus a `d` (24h) unit. Nanoseconds. */
@@ -54,9 +73,7 @@ export function parseCaddyDuration(s: string): number {
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
     if (ch === 'd') {
-      const daysStr = s.slice(numStart, i);
-      const days = Number(daysStr);
-      if (daysStr === '' || Number.isNaN(days)) throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(daysStr)}: invalid syntax`);
+      const days = parseFloat64(s.slice(numStart, i));
       s = `${s.slice(0, numStart)}${days * 24}h${s.slice(i + 1)}`;
       i--;
       continue;
@@ -119,6 +136,17 @@ export function atoi(s: string): number {
   const n = Number(s);
   if (!Number.isSafeInteger(n)) throw new Error(`strconv.Atoi: parsing ${JSON.stringify(s)}: value out of range`);
   return n;
+}
+
+/**
+ * Go's strconv.ParseFloat(s, 64) for decimal notation (no hex, Inf or NaN,
+ * which no Caddyfile value needs), with Go's message.
+ */
+export function parseFloat64(s: string): number {
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) {
+    throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(s)}: invalid syntax`);
+  }
+  return Number(s);
 }
 
 /** Go's strconv.ParseBool. */

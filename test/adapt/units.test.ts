@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBytes, parseCaddyDuration, parseGoDuration } from '../../src/adapt/units.js';
+import { atoi, parseBytes, parseCaddyDuration, parseFloat64, parseGoDuration } from '../../src/adapt/units.js';
 import { canonicalHeaderKey } from '../../src/adapt/headerops.js';
 
 describe('durations (Go time.ParseDuration, Caddy adds d)', () => {
@@ -11,6 +11,9 @@ describe('durations (Go time.ParseDuration, Caddy adds d)', () => {
     ['-2m', -120e9],
     ['300ms', 3e8],
     ['1µs', 1000],
+    // Go truncates a fraction to whole nanoseconds rather than rounding.
+    ['1.5ns', 1],
+    ['1.9999999999s', 1999999999],
   ])('%s', (s, ns) => {
     expect(parseGoDuration(s)).toBe(ns);
   });
@@ -27,8 +30,16 @@ describe('durations (Go time.ParseDuration, Caddy adds d)', () => {
     ['5x', 'time: unknown unit "x" in duration "5x"'],
     ['1d', 'time: unknown unit "d" in duration "1d"'],
     ['.s', 'time: invalid duration ".s"'],
+    ['1h 2m', 'time: unknown unit "h " in duration "1h 2m"'],
+    ['9999999999999h', 'time: invalid duration "9999999999999h"'],
   ])('rejects %j', (s, msg) => {
     expect(() => parseGoDuration(s)).toThrow(msg);
+  });
+  it.each([
+    ['1 d', 'strconv.ParseFloat: parsing "1 ": invalid syntax'],
+    ['xd', 'strconv.ParseFloat: parsing "x": invalid syntax'],
+  ])('caddy rejects %j', (s, msg) => {
+    expect(() => parseCaddyDuration(s)).toThrow(msg);
   });
 });
 
@@ -49,6 +60,25 @@ describe('sizes (go-humanize ParseBytes)', () => {
     ['10 zonks', 'unhandled size name: zonks'],
   ])('rejects %j', (s, msg) => {
     expect(() => parseBytes(s)).toThrow(msg);
+  });
+});
+
+describe('numbers (Go strconv)', () => {
+  it('atoi takes a signed decimal only', () => {
+    expect(atoi('-42')).toBe(-42);
+    expect(() => atoi('4.2')).toThrow('strconv.Atoi: parsing "4.2": invalid syntax');
+    expect(() => atoi(' 1')).toThrow('strconv.Atoi: parsing " 1": invalid syntax');
+  });
+  it.each([
+    ['0.25', 0.25],
+    ['.5', 0.5],
+    ['1.', 1],
+    ['-2e3', -2000],
+  ])('parseFloat64 %s', (s, n) => {
+    expect(parseFloat64(s)).toBe(n);
+  });
+  it.each(['', '1/3', '0x10', ' 1'])('parseFloat64 rejects %j', (s) => {
+    expect(() => parseFloat64(s)).toThrow(`strconv.ParseFloat: parsing ${JSON.stringify(s)}: invalid syntax`);
   });
 });
 

@@ -12,7 +12,7 @@
  *
  * reverse_proxy's response interception for responses written by any handler.
  */
-import { moduleObject } from '../options/values.js';
+import { moduleObject } from '../gojson.js';
 import { ResponseHandling } from '../proxy/responsehandlers.js';
 import { registerHandlerDirective } from '../registry.js';
 import type { HandlerJSON } from '../types.js';

@@ -17,7 +17,7 @@
  * index), and proxy `*.php` over FastCGI. The routes stay together in this
  * order; with a user matcher they are wrapped in a subroute behind it.
  */
-import { moduleObject } from '../options/values.js';
+import { moduleObject } from '../gojson.js';
 import { deleteN } from '../proxy/deleten.js';
 import { parseReverseProxy } from '../proxy/reverseproxy.js';
 import { fastcgiTimeout, type FastCGITransport } from '../proxy/transports.js';

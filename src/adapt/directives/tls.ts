@@ -1,6 +1,6 @@
 import type { Helper } from '../helper.js';
 import { registerDirective } from '../registry.js';
-import { parseFloatStrict } from '../options/values.js';
+import { parseFloat64 } from '../units.js';
 import { adaptationState } from '../tls/adaptstate.js';
 import { parseClientAuth } from '../tls/clientauth.js';
 import { SUPPORTED_CIPHER_SUITES, SUPPORTED_CURVES, SUPPORTED_PROTOCOLS } from '../tls/constants.js';
@@ -204,7 +204,7 @@ export function parseTLS(h: Helper): ConfigValue[] {
         if (a.length !== 1) throw h.argErr();
         let r: number;
         try {
-          r = parseFloatStrict(a[0]!);
+          r = parseFloat64(a[0]!);
         } catch (e) {
           throw h.err(`parsing renewal_window_ratio: ${(e as Error).message}`);
         }

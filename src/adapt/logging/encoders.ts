@@ -1,5 +1,6 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { moduleObject, parseIntStrict } from '../options/values.js';
+import { moduleObject } from '../gojson.js';
+import { atoi } from '../units.js';
 import { registerModule, unmarshalModule } from '../tls/modules.js';
 import type { JSONObject } from '../types.js';
 
@@ -160,7 +161,7 @@ function noArgs(d: Dispenser): JSONObject {
 
 function cidr(d: Dispenser, s: string): number {
   try {
-    return parseIntStrict(s);
+    return atoi(s);
   } catch (e) {
     throw d.err(`error parsing ${s}: ${(e as Error).message}`);
   }

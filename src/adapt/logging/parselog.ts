@@ -1,5 +1,6 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { parseDuration, parseIntStrict, moduleObject } from '../options/values.js';
+import { moduleObject } from '../gojson.js';
+import { atoi, parseCaddyDuration } from '../units.js';
 import type { NamedCustomLog } from '../pairing.js';
 import { unmarshalModule } from '../tls/modules.js';
 import type { ConfigValue, JSONObject } from '../types.js';
@@ -137,7 +138,7 @@ function parseSampling(d: Dispenser): JSONObject {
       case 'interval':
         if (!d.nextArg()) throw d.argErr();
         try {
-          s.interval = parseDuration(d.val());
+          s.interval = parseCaddyDuration(d.val());
         } catch (e) {
           throw d.err(`failed to parse interval: ${(e as Error).message}`);
         }
@@ -146,7 +147,7 @@ function parseSampling(d: Dispenser): JSONObject {
       case 'thereafter':
         if (!d.nextArg()) throw d.argErr();
         try {
-          s[sub] = parseIntStrict(d.val());
+          s[sub] = atoi(d.val());
         } catch (e) {
           throw d.err(`failed to parse ${sub}: ${(e as Error).message}`);
         }

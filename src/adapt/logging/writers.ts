@@ -1,5 +1,5 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { parseBytes, parseDuration, parseIntStrict } from '../options/values.js';
+import { atoi, parseBytes, parseCaddyDuration } from '../units.js';
 import { registerModule } from '../tls/modules.js';
 import type { JSONObject } from '../types.js';
 
@@ -94,7 +94,7 @@ export function parseFileWriter(d: Dispenser): JSONObject {
       case 'roll_keep': {
         const s = oneArg(d);
         try {
-          fw.roll_keep = parseIntStrict(s);
+          fw.roll_keep = atoi(s);
         } catch (e) {
           throw d.err(`parsing roll_keep number: ${(e as Error).message}`);
         }
@@ -104,7 +104,7 @@ export function parseFileWriter(d: Dispenser): JSONObject {
         const s = oneArg(d);
         let ns: number;
         try {
-          ns = parseDuration(s);
+          ns = parseCaddyDuration(s);
         } catch (e) {
           throw d.err(`parsing roll_keep_for duration: ${(e as Error).message}`);
         }
@@ -115,7 +115,7 @@ export function parseFileWriter(d: Dispenser): JSONObject {
       case 'roll_interval': {
         const s = oneArg(d);
         try {
-          fw.roll_interval = parseDuration(s);
+          fw.roll_interval = parseCaddyDuration(s);
         } catch (e) {
           throw d.err(`parsing roll_interval duration: ${(e as Error).message}`);
         }
@@ -125,7 +125,7 @@ export function parseFileWriter(d: Dispenser): JSONObject {
         fw.roll_minutes = list().map((m) => {
           let v: number;
           try {
-            v = parseIntStrict(m);
+            v = atoi(m);
           } catch (e) {
             throw d.err(`parsing roll_minutes number: ${(e as Error).message}`);
           }
@@ -168,7 +168,7 @@ export function parseNetWriter(d: Dispenser): JSONObject {
         const s = oneArg(d);
         let ns: number;
         try {
-          ns = parseDuration(s);
+          ns = parseCaddyDuration(s);
         } catch (e) {
           throw d.err(`invalid duration: ${s}`);
         }

@@ -1,5 +1,5 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { parseDuration, parseIntStrict } from './values.js';
+import { atoi, parseCaddyDuration } from '../units.js';
 
 // Parsers shared by several global options. Each gets the option's segment
 // with the cursor before the option name, like Caddy's option parsers.
@@ -26,7 +26,7 @@ export function parseOptDuration(d: Dispenser): number {
   const s = d.val();
   if (d.nextArg()) throw d.argErr();
   try {
-    return parseDuration(s);
+    return parseCaddyDuration(s);
   } catch (e) {
     throw d.err((e as Error).message);
   }
@@ -38,7 +38,7 @@ export function parseOptPort(d: Dispenser): number {
   const a = d.allArgs(1);
   if (!a) throw d.argErr();
   try {
-    return parseIntStrict(a[0]!);
+    return atoi(a[0]!);
   } catch (e) {
     throw d.err(`converting port '${a[0]}' to integer value: ${(e as Error).message}`);
   }

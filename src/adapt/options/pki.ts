@@ -1,7 +1,7 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { registerGlobalOption } from '../registry.js';
 import type { JSONObject } from '../types.js';
-import { parseDuration } from './values.js';
+import { parseCaddyDuration } from '../units.js';
 
 /** The CA Caddy uses when none is named (caddypki.DefaultCAID). */
 export const DEFAULT_CA_ID = 'local';
@@ -63,7 +63,7 @@ registerGlobalOption('pki', (d: Dispenser, existing: unknown) => {
         case 'intermediate_lifetime':
           if (!d.nextArg()) throw d.argErr();
           try {
-            ca.intermediate_lifetime = parseDuration(d.val());
+            ca.intermediate_lifetime = parseCaddyDuration(d.val());
           } catch (e) {
             throw d.err((e as Error).message);
           }

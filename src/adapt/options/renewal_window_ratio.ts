@@ -1,6 +1,6 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { registerGlobalOption } from '../registry.js';
-import { parseFloatStrict } from './values.js';
+import { parseFloat64 } from '../units.js';
 
 /**
  * `renewal_window_ratio <ratio>`: renew certificates when this fraction of
@@ -13,7 +13,7 @@ registerGlobalOption('renewal_window_ratio', (d: Dispenser) => {
   if (d.nextArg()) throw d.argErr();
   let r: number;
   try {
-    r = parseFloatStrict(s);
+    r = parseFloat64(s);
   } catch (e) {
     throw d.err(`parsing renewal_window_ratio: ${(e as Error).message}`);
   }

@@ -1,6 +1,6 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { registerGlobalOption } from '../registry.js';
-import { parseDuration } from './values.js';
+import { parseCaddyDuration } from '../units.js';
 
 /**
  * `storage_clean_interval <duration>|off`: how often to clean up old assets
@@ -13,7 +13,7 @@ registerGlobalOption('storage_clean_interval', (d: Dispenser) => {
   if (d.nextArg()) throw d.argErr();
   if (s === 'off') return false;
   try {
-    return parseDuration(s);
+    return parseCaddyDuration(s);
   } catch (e) {
     throw d.err((e as Error).message);
   }

@@ -32,7 +32,7 @@ import { CaddyfileError } from '../../caddyfile/errors.js';
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { caddyfileHeaderOp, type HeaderOps, type RespHeaderOps } from '../headerops.js';
 import type { Helper } from '../helper.js';
-import { moduleObject } from '../options/values.js';
+import { moduleObject } from '../gojson.js';
 import type { HandlerJSON, JSONObject } from '../types.js';
 import { atoi, parseBytes, parseCaddyDuration } from '../units.js';
 import { splitHostPort } from '../netaddr.js';

@@ -4,7 +4,7 @@
  * modules `http.reverse_proxy.selection_policies.<name>`.
  */
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { moduleObject } from '../options/values.js';
+import { moduleObject } from '../gojson.js';
 import { registerModule, unmarshalModule } from '../tls/modules.js';
 import type { JSONObject } from '../types.js';
 import { atoi, parseCaddyDuration } from '../units.js';

@@ -5,7 +5,7 @@
  * guest modules `http.reverse_proxy.transport.<name>` and `caddy.network_proxy.<name>`.
  */
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { moduleObject } from '../options/values.js';
+import { moduleObject } from '../gojson.js';
 import '../tls/clientauth.js'; // registers the tls.ca_pool.source modules used by tls_trust_pool
 import { registerModule, unmarshalModule } from '../tls/modules.js';
 import type { JSONObject } from '../types.js';

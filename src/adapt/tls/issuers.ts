@@ -1,5 +1,5 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { parseDuration, parseIntStrict } from '../options/values.js';
+import { atoi, parseCaddyDuration } from '../units.js';
 import type { JSONObject } from '../types.js';
 import { parsePreferredChains } from './chains.js';
 import { parseDNSProvider } from './dnsproviders.js';
@@ -51,7 +51,7 @@ export function applyDNSChallengeOption(d: Dispenser, dns: JSONObject): void {
   if (opt === 'propagation_timeout' && s === '-1') ns = -1;
   else {
     try {
-      ns = parseDuration(s);
+      ns = parseCaddyDuration(s);
     } catch (e) {
       throw d.err(`invalid ${opt} duration ${s}: ${(e as Error).message}`);
     }
@@ -107,7 +107,7 @@ export function parseACMEIssuer(d: Dispenser): JSONObject {
   const port = (): number => {
     if (!d.nextArg()) throw d.argErr();
     try {
-      return parseIntStrict(d.val());
+      return atoi(d.val());
     } catch (e) {
       throw d.err(`invalid port ${d.val()}: ${(e as Error).message}`);
     }
@@ -119,7 +119,7 @@ export function parseACMEIssuer(d: Dispenser): JSONObject {
         const s = one();
         let ns: number;
         try {
-          ns = parseDuration(s);
+          ns = parseCaddyDuration(s);
         } catch (e) {
           throw d.err(`invalid lifetime ${s}: ${(e as Error).message}`);
         }
@@ -143,7 +143,7 @@ export function parseACMEIssuer(d: Dispenser): JSONObject {
       case 'timeout': {
         const s = one();
         try {
-          iss.acme_timeout = parseDuration(s);
+          iss.acme_timeout = parseCaddyDuration(s);
         } catch (e) {
           throw d.err(`invalid timeout duration ${s}: ${(e as Error).message}`);
         }
@@ -216,7 +216,7 @@ export function parseInternalIssuer(d: Dispenser): JSONObject {
         const a = d.allArgs(1);
         if (!a) throw d.argErr();
         try {
-          iss.lifetime = parseDuration(a[0]!);
+          iss.lifetime = parseCaddyDuration(a[0]!);
         } catch (e) {
           throw d.err((e as Error).message);
         }
@@ -259,7 +259,7 @@ export function parseZeroSSLIssuer(d: Dispenser): JSONObject {
       case 'validity_days': {
         if (!d.nextArg()) throw d.argErr();
         try {
-          iss.validity_days = parseIntStrict(d.val());
+          iss.validity_days = atoi(d.val());
         } catch (e) {
           throw d.err(`invalid number of days ${d.val()}: ${(e as Error).message}`);
         }
@@ -268,7 +268,7 @@ export function parseZeroSSLIssuer(d: Dispenser): JSONObject {
       case 'alt_http_port': {
         if (!d.nextArg()) throw d.argErr();
         try {
-          iss.alt_http_port = parseIntStrict(d.val());
+          iss.alt_http_port = atoi(d.val());
         } catch (e) {
           throw d.err(`invalid port ${d.val()}: ${(e as Error).message}`);
         }

@@ -1,0 +1,35 @@
+/**
+ * The key order and omissions of Go's encoding/json, so the adapter's output
+ * reads like Caddy's: maps marshal with sorted keys, `omitempty` struct fields
+ * drop out.
+ */
+
+/** Sorts object keys recursively, as Go does when it marshals a map. */
+export function sortKeysDeep<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => sortKeysDeep(x)) as T;
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) {
+      const val = (v as Record<string, unknown>)[k];
+      if (val !== undefined) out[k] = sortKeysDeep(val);
+    }
+    return out as T;
+  }
+  return v;
+}
+
+/**
+ * caddyconfig.JSONModuleObject: the module's JSON with its name under `key`
+ * (e.g. `{"module": "acme", ...}`); the round trip through a Go map sorts the
+ * keys, so Caddy's output shows them alphabetically.
+ */
+export function moduleObject(value: Record<string, unknown>, key: string, name: string): Record<string, unknown> {
+  return sortKeysDeep({ ...value, [key]: name });
+}
+
+/** Drops undefined fields, keeping the key order (Go's omitempty on a struct). */
+export function compact<T extends Record<string, unknown>>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
