@@ -21,10 +21,13 @@ export const PLACEHOLDER_SHORTHANDS: ReadonlyArray<readonly [string, string]> = 
   ['{orig_?query}', '{http.request.orig_uri.prefixed_query}'],
   ['{method}', '{http.request.method}'],
   ['{uri}', '{http.request.uri}'],
+  ['{%uri}', '{http.request.uri_escaped}'],
   ['{path}', '{http.request.uri.path}'],
+  ['{%path}', '{http.request.uri.path_escaped}'],
   ['{dir}', '{http.request.uri.path.dir}'],
   ['{file}', '{http.request.uri.path.file}'],
   ['{query}', '{http.request.uri.query}'],
+  ['{%query}', '{http.request.uri.query_escaped}'],
   ['{?query}', '{http.request.uri.prefixed_query}'],
   ['{remote}', '{http.request.remote}'],
   ['{remote_host}', '{http.request.remote.host}'],
@@ -44,9 +47,9 @@ export const PLACEHOLDER_SHORTHANDS: ReadonlyArray<readonly [string, string]> = 
 ];
 
 const simple = new Map(PLACEHOLDER_SHORTHANDS.map(([k, v]) => [k, v]));
-// Every simple shorthand is `{` + [a-z0-9_?]+ + `}`, so one scan finds them all;
+// Every simple shorthand is `{` + [a-z0-9_?%]+ + `}`, so one scan finds them all;
 // no shorthand is a prefix of another, so the first match at a position is the only one.
-const simpleRe = /\{[a-z0-9_?]+\}/g;
+const simpleRe = /\{[a-z0-9_?%]+\}/g;
 
 /** Shorthands with a user-chosen last part, applied after the simple ones, in this order. */
 const parameterized: ReadonlyArray<readonly [RegExp, string]> = [
@@ -87,7 +90,8 @@ export function applyShorthandsToSegment(segment: Token[]): void {
  * error messages, e.g. a `map` destination that would clash with one).
  */
 export function wasReplacedPlaceholderShorthand(token: string): string {
-  const bare = token.replace(/^\{+|\}+$/g, '');
+  // Go's strings.Trim(token, "{}"): either brace, from either end.
+  const bare = token.replace(/^[{}]+|[{}]+$/g, '');
   for (const [short, full] of PLACEHOLDER_SHORTHANDS) {
     if (full.slice(1, -1) === bare) return short;
   }

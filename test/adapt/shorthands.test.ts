@@ -12,6 +12,8 @@ describe('placeholder shorthands', () => {
     ['{dir}/{file}', '{http.request.uri.path.dir}/{http.request.uri.path.file}'],
     ['{query}', '{http.request.uri.query}'],
     ['{?query}', '{http.request.uri.prefixed_query}'],
+    ['{%uri}', '{http.request.uri_escaped}'],
+    ['{%path}?{%query}', '{http.request.uri.path_escaped}?{http.request.uri.query_escaped}'],
     ['{orig_?query}', '{http.request.orig_uri.prefixed_query}'],
     ['{remote_host}:{remote_port}', '{http.request.remote.host}:{http.request.remote.port}'],
     ['{client_ip}', '{http.vars.client_ip}'],
@@ -46,5 +48,7 @@ describe('placeholder shorthands', () => {
   it('names the shorthand a full placeholder came from', () => {
     expect(wasReplacedPlaceholderShorthand('{http.request.uri.path}')).toBe('{path}');
     expect(wasReplacedPlaceholderShorthand('{other}')).toBe('');
+    // Caddy trims either brace from either end (strings.Trim(token, "{}")).
+    expect(wasReplacedPlaceholderShorthand('}http.request.uri_escaped{')).toBe('{%uri}');
   });
 });
