@@ -33,3 +33,14 @@ export function compact<T extends Record<string, unknown>>(o: T): T {
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out as T;
 }
+
+/**
+ * A struct's fields in Go's declaration order (`keys`), then any others;
+ * undefined fields drop out (omitempty).
+ */
+export function orderKeys<T extends Record<string, unknown>>(o: T, keys: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  for (const k of Object.keys(o)) if (!(k in out) && o[k] !== undefined) out[k] = o[k];
+  return out as T;
+}

@@ -18,6 +18,7 @@ import {
 } from './addresses.js';
 import { buildLogging } from './customlogs.js';
 import './directives/index.js';
+import { orderKeys } from './gojson.js';
 import { sliceStable, sortStrings } from './gosort.js';
 import { Helper, type AdaptState } from './helper.js';
 import { parseMatcherDefinition, parseNestedMatcherSet } from './matchers/index.js';
@@ -37,6 +38,7 @@ import {
   consolidateRoutes,
 } from './subroute.js';
 import { suggestDirective } from './suggest.js';
+import { CONNECTION_POLICY_KEYS } from './tls/constants.js';
 import { buildPKIApp, buildTLSApp } from './tlsapp.js';
 import type { ConfigValue, HandlerJSON, JSONObject, MatcherSet, RouteJSON, Warning } from './types.js';
 
@@ -363,13 +365,6 @@ const SERVER_KEYS = [
   'metrics',
   'allow_0rtt',
 ];
-
-function orderKeys(o: JSONObject, keys: string[]): JSONObject {
-  const out: JSONObject = {};
-  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
-  for (const k of Object.keys(o)) if (!(k in out) && o[k] !== undefined) out[k] = o[k];
-  return out;
-}
 
 interface ServerLogs {
   default_logger_name?: string;
@@ -790,21 +785,6 @@ function connPolicySettingsEmpty(cp: JSONObject): boolean {
   return Object.entries(cp).every(([k, v]) => k === 'match' || v === undefined || v === '' || v === false || (Array.isArray(v) && v.length === 0));
 }
 
-const CONN_POLICY_KEYS = [
-  'match',
-  'certificate_selection',
-  'cipher_suites',
-  'curves',
-  'alpn',
-  'protocol_min',
-  'protocol_max',
-  'drop',
-  'client_authentication',
-  'default_sni',
-  'fallback_sni',
-  'insecure_secrets_log',
-];
-
 /**
  * Caddy's consolidateConnPolicies: catch-alls last, duplicates dropped, and
  * policies with the same matcher merged when their settings do not conflict.
@@ -870,7 +850,7 @@ function consolidateConnPolicies(input: JSONObject[]): JSONObject[] {
       removed.add(b);
     }
   }
-  const kept = cps.filter((cp) => !removed.has(cp)).map((cp) => orderKeys(cp, CONN_POLICY_KEYS));
+  const kept = cps.filter((cp) => !removed.has(cp)).map((cp) => orderKeys(cp, CONNECTION_POLICY_KEYS));
 
   // adjacent policies that differ only in their SNI list become one
   const merged: JSONObject[] = [];
@@ -885,7 +865,7 @@ function consolidateConnPolicies(input: JSONObject[]): JSONObject[] {
     }
     merged.push(cp);
   }
-  return merged.map((cp) => orderKeys(cp, CONN_POLICY_KEYS));
+  return merged.map((cp) => orderKeys(cp, CONNECTION_POLICY_KEYS));
 }
 
 const sniOf = (cp: JSONObject): string[] => ((cp.match as JSONObject | undefined)?.sni as string[] | undefined) ?? [];

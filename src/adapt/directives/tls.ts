@@ -1,9 +1,10 @@
+import { orderKeys } from '../gojson.js';
 import type { Helper } from '../helper.js';
 import { registerDirective } from '../registry.js';
 import { parseFloat64 } from '../units.js';
 import { adaptationState } from '../tls/adaptstate.js';
 import { parseClientAuth } from '../tls/clientauth.js';
-import { SUPPORTED_CIPHER_SUITES, SUPPORTED_CURVES, SUPPORTED_PROTOCOLS } from '../tls/constants.js';
+import { CONNECTION_POLICY_KEYS, SUPPORTED_CIPHER_SUITES, SUPPORTED_CURVES, SUPPORTED_PROTOCOLS } from '../tls/constants.js';
 import { parseDNSProvider } from '../tls/dnsproviders.js';
 import { applyDNSChallengeOption, defaultIssuers, DNS_CHALLENGE_OPTIONS } from '../tls/issuers.js';
 import '../tls/issuers.js';
@@ -267,30 +268,8 @@ export function parseTLS(h: Helper): ConfigValue[] {
   if (renewalWindowRatio !== undefined) vals.push({ class: 'tls.renewal_window_ratio', value: renewalWindowRatio });
 
   if (anyTag.length > 0) cp.certificate_selection = { any_tag: anyTag };
-  vals.push({ class: 'tls.connection_policy', value: orderConnectionPolicy(cp) });
+  vals.push({ class: 'tls.connection_policy', value: orderKeys(cp, CONNECTION_POLICY_KEYS) });
   return vals;
-}
-
-/** caddytls.ConnectionPolicy's JSON field order. */
-export function orderConnectionPolicy(cp: JSONObject): JSONObject {
-  const out: JSONObject = {};
-  for (const k of [
-    'match',
-    'certificate_selection',
-    'cipher_suites',
-    'curves',
-    'alpn',
-    'protocol_min',
-    'protocol_max',
-    'drop',
-    'client_authentication',
-    'default_sni',
-    'fallback_sni',
-    'insecure_secrets_log',
-  ]) {
-    if (cp[k] !== undefined) out[k] = cp[k];
-  }
-  return out;
 }
 
 registerDirective('tls', parseTLS);

@@ -1,3 +1,19 @@
+/** caddytls.ConnectionPolicy's JSON field order. */
+export const CONNECTION_POLICY_KEYS = [
+  'match',
+  'certificate_selection',
+  'cipher_suites',
+  'curves',
+  'alpn',
+  'protocol_min',
+  'protocol_max',
+  'drop',
+  'client_authentication',
+  'default_sni',
+  'fallback_sni',
+  'insecure_secrets_log',
+] as const;
+
 /** TLS versions caddytls accepts (SupportedProtocols). */
 export const SUPPORTED_PROTOCOLS = new Set(['tls1.2', 'tls1.3']);
 
