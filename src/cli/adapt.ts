@@ -5,12 +5,11 @@
  */
 import type { Command } from './command.js';
 import { loadEnvFiles } from './envfile.js';
-import { type FlagSpec, flagsHelp, parseFlags, UsageError } from './flags.js';
+import { type FlagSpec, flagsHelp, UsageError } from './flags.js';
 import { type CliIO, processIO } from './io.js';
-import { adaptInput, checkAdapter, ConfigError, configFileWithDefault, configJSON, readConfigFile, warningMessage } from './loadconfig.js';
+import { adaptInput, checkAdapter, configJSON, readConfigFile, requireConfigFile, validateOrFail, warningMessage } from './loadconfig.js';
 import { stderrLogger } from './log.js';
-import { runVerb } from './verb.js';
-import { ConfigValidationError, validateConfig } from '../config/validate.js';
+import { runFlagsVerb } from './verb.js';
 
 const flags: FlagSpec[] = [
   { name: 'adapter', type: 'string', default: 'caddyfile', help: 'Name of config adapter (caddyfile or json)' },
@@ -40,18 +39,11 @@ ${flagsHelp(flags)}
 `;
 
 export async function runAdapt(args: string[], io: CliIO): Promise<number> {
-  return runVerb(io, usage, async () => {
-    const opts = parseFlags(args, flags);
-    if (opts.help) {
-      io.stdout(usage);
-      return 0;
-    }
-    if (opts.positional.length) throw new UsageError(`unexpected argument: ${opts.positional[0]}`);
+  return runFlagsVerb(io, usage, args, flags, async (opts) => {
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
     const adapter = opts.strings.get('adapter')!;
 
-    const file = configFileWithDefault(io, log, opts.strings.get('config')!);
-    if (file === '') throw new ConfigError('input file required when there is no Caddyfile in current directory (use --config flag)');
+    const file = requireConfigFile(io, log, opts.strings.get('config')!);
     const env = loadEnvFiles(opts.lists.get('envfile')!, io.env, io.cwd);
     if (adapter === '') throw new UsageError('adapter name is required (use --adapter flag or leave unspecified for default)');
     checkAdapter(adapter);
@@ -61,14 +53,7 @@ export async function runAdapt(args: string[], io: CliIO): Promise<number> {
     io.stdout(`${configJSON(config, opts.bools.get('pretty')!)}\n`);
     for (const w of warnings) log.log('warn', adapter, warningMessage(w), { file: w.file ?? file, line: w.line ?? 0 });
 
-    if (opts.bools.get('validate')) {
-      try {
-        validateConfig(config);
-      } catch (err) {
-        if (err instanceof ConfigValidationError) throw new ConfigError(`validation: ${err.message}`);
-        throw err;
-      }
-    }
+    if (opts.bools.get('validate')) validateOrFail(config, 'validation: ');
     return 0;
   });
 }

@@ -9,6 +9,7 @@ import { basename, extname, resolve } from 'node:path';
 import { adaptCaddyfile } from '../adapt/index.js';
 import type { JSONObject, Warning } from '../adapt/types.js';
 import { CaddyfileError } from '../caddyfile/errors.js';
+import { ConfigValidationError, validateConfig } from '../config/validate.js';
 import { describeFsError } from './envfile.js';
 import { ConfigError } from './errors.js';
 import { UsageError } from './flags.js';
@@ -38,6 +39,13 @@ export function configFileWithDefault(io: CliIO, log: CliLogger, file: string): 
     return 'Caddyfile';
   }
   return '';
+}
+
+/** configFileWithDefault, with Caddy's error when there is neither a --config nor a ./Caddyfile. */
+export function requireConfigFile(io: CliIO, log: CliLogger, file: string): string {
+  const found = configFileWithDefault(io, log, file);
+  if (found === '') throw new ConfigError('input file required when there is no Caddyfile in current directory (use --config flag)');
+  return found;
 }
 
 /**
@@ -99,6 +107,16 @@ export function adaptInput(input: string, file: string, adapter: string, env: Re
     throw new ConfigError('config is not valid JSON: the top level must be an object');
   }
   return { config: config as JSONObject, warnings: [] };
+}
+
+/** Checks an adapted config; a problem becomes a ConfigError, its message after `prefix`. */
+export function validateOrFail(config: JSONObject, prefix = ''): void {
+  try {
+    validateConfig(config);
+  } catch (err) {
+    if (err instanceof ConfigValidationError) throw new ConfigError(`${prefix}${err.message}`);
+    throw err;
+  }
 }
 
 /** `directive: message` as Caddy words an adapter warning. */

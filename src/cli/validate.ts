@@ -3,14 +3,13 @@
  * cmdValidateConfig). Loads the config as `run` would, adapting it when it is
  * a Caddyfile, checks it, and prints "Valid configuration".
  */
-import { validateConfig, ConfigValidationError } from '../config/validate.js';
 import type { Command } from './command.js';
 import { loadEnvFiles } from './envfile.js';
-import { type FlagSpec, flagsHelp, parseFlags, UsageError } from './flags.js';
+import { type FlagSpec, flagsHelp } from './flags.js';
 import { type CliIO, processIO } from './io.js';
-import { adaptInput, checkAdapter, ConfigError, configFileWithDefault, guessAdapter, readConfigFile, warningMessage } from './loadconfig.js';
+import { adaptInput, checkAdapter, ConfigError, guessAdapter, readConfigFile, requireConfigFile, validateOrFail, warningMessage } from './loadconfig.js';
 import { stderrLogger } from './log.js';
-import { runVerb } from './verb.js';
+import { runFlagsVerb } from './verb.js';
 
 const flags: FlagSpec[] = [
   { name: 'adapter', short: 'a', type: 'string', valueName: 'name', help: 'Name of config adapter (default: caddyfile for Caddyfile* and *.caddyfile, else JSON)' },
@@ -33,18 +32,11 @@ ${flagsHelp(flags)}
 `;
 
 export async function runValidate(args: string[], io: CliIO): Promise<number> {
-  return runVerb(io, usage, async () => {
-    const opts = parseFlags(args, flags);
-    if (opts.help) {
-      io.stdout(usage);
-      return 0;
-    }
-    if (opts.positional.length) throw new UsageError(`unexpected argument: ${opts.positional[0]}`);
+  return runFlagsVerb(io, usage, args, flags, async (opts) => {
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
 
     const env = loadEnvFiles(opts.lists.get('envfile')!, io.env, io.cwd);
-    const file = configFileWithDefault(io, log, opts.strings.get('config')!);
-    if (file === '') throw new ConfigError('input file required when there is no Caddyfile in current directory (use --config flag)');
+    const file = requireConfigFile(io, log, opts.strings.get('config')!);
     const adapter = guessAdapter(file, opts.strings.get('adapter')!);
     if (adapter !== '' && adapter !== 'json') checkAdapter(adapter);
 
@@ -65,12 +57,7 @@ export async function runValidate(args: string[], io: CliIO): Promise<number> {
       throw err;
     }
 
-    try {
-      validateConfig(config);
-    } catch (err) {
-      if (err instanceof ConfigValidationError) throw new ConfigError(err.message);
-      throw err;
-    }
+    validateOrFail(config);
     io.stdout('Valid configuration\n');
     return 0;
   });

@@ -1,4 +1,4 @@
-import { UsageError } from './flags.js';
+import { type FlagSpec, type ParsedFlags, parseFlags, UsageError } from './flags.js';
 import type { CliIO } from './io.js';
 import { ConfigError } from './errors.js';
 
@@ -21,4 +21,26 @@ export async function runVerb(io: CliIO, usage: string, body: () => Promise<numb
     }
     throw err;
   }
+}
+
+/**
+ * runVerb for a verb that takes flags and no arguments: `--help` prints the
+ * usage, a stray argument is a usage error, and the body gets the flags.
+ */
+export async function runFlagsVerb(
+  io: CliIO,
+  usage: string,
+  args: readonly string[],
+  flags: readonly FlagSpec[],
+  body: (opts: ParsedFlags) => Promise<number>,
+): Promise<number> {
+  return runVerb(io, usage, async () => {
+    const opts = parseFlags(args, flags);
+    if (opts.help) {
+      io.stdout(usage);
+      return 0;
+    }
+    if (opts.positional.length) throw new UsageError(`unexpected argument: ${opts.positional[0]}`);
+    return body(opts);
+  });
 }

@@ -4,9 +4,9 @@
  */
 import pkg from '../../package.json' with { type: 'json' };
 import type { Command } from './command.js';
-import { flagsHelp, parseFlags, UsageError } from './flags.js';
+import { flagsHelp } from './flags.js';
 import { type CliIO, processIO } from './io.js';
-import { runVerb } from './verb.js';
+import { runFlagsVerb } from './verb.js';
 
 const usage = `Prints the version of this tsweb binary and of the Node.js runtime it runs on.
 
@@ -22,13 +22,7 @@ export function versionString(): string {
 }
 
 export async function runVersion(args: string[], io: CliIO): Promise<number> {
-  return runVerb(io, usage, async () => {
-    const opts = parseFlags(args, []);
-    if (opts.help) {
-      io.stdout(usage);
-      return 0;
-    }
-    if (opts.positional.length) throw new UsageError(`unexpected argument: ${opts.positional[0]}`);
+  return runFlagsVerb(io, usage, args, [], async () => {
     io.stdout(`${versionString()}\n`);
     return 0;
   });
