@@ -34,6 +34,19 @@ export function compact<T extends Record<string, unknown>>(o: T): T {
   return out as T;
 }
 
+/** Stores `v` under `key`, or drops the key for Go's zero value (omitempty). */
+export function setOmitEmpty(o: Record<string, unknown>, key: string, v: unknown): void {
+  if (v === 0 || v === '' || v === false || v === undefined) delete o[key];
+  else o[key] = v;
+}
+
+/** The same object with its keys sorted (one level), as Go marshals a map. */
+export function sortedKeys<T>(o: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
+  return out;
+}
+
 /**
  * A struct's fields in Go's declaration order (`keys`), then any others;
  * undefined fields drop out (omitempty).

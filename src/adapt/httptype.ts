@@ -18,7 +18,7 @@ import {
 } from './addresses.js';
 import { buildLogging } from './customlogs.js';
 import './directives/index.js';
-import { orderKeys } from './gojson.js';
+import { orderKeys, sortedKeys } from './gojson.js';
 import { sliceStable, sortStrings } from './gosort.js';
 import { Helper, type AdaptState } from './helper.js';
 import { parseMatcherDefinition, parseNestedMatcherSet } from './matchers/index.js';
@@ -615,11 +615,11 @@ function serversFromPairings(
     if (listenerWrappers.length) srv.listener_wrappers = listenerWrappers;
     if (routes.length) srv.routes = routes;
     if (errorRoutes?.length) srv.errors = { routes: errorRoutes };
-    if (hasNamedRoutes) srv.named_routes = sortedRecord(serverNamedRoutes);
+    if (hasNamedRoutes) srv.named_routes = sortedKeys(serverNamedRoutes);
     if (policies.length) srv.tls_connection_policies = policies;
     if (ah) srv.automatic_https = orderKeys(ah, ['disable', 'disable_redirects', 'disable_certificates', 'skip', 'skip_certificates', 'ignore_loaded_certificates', 'prefer_wildcard']);
     if (logs) {
-      if (logs.logger_names) logs.logger_names = sortedRecord(logs.logger_names);
+      if (logs.logger_names) logs.logger_names = sortedKeys(logs.logger_names);
       srv.logs = logs;
     }
     servers[`srv${i}`] = srv;
@@ -682,10 +682,6 @@ function withoutKey(o: JSONObject, key: string): JSONObject {
   const out: JSONObject = {};
   for (const k of Object.keys(o)) if (k !== key) out[k] = o[k];
   return out;
-}
-
-function sortedRecord<T>(o: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(sortStrings(Object.keys(o)).map((k) => [k, o[k]!]));
 }
 
 /** Caddy's compileEncodedMatcherSets: a site's keys as host (and path) matchers; none if any key is hostless. */

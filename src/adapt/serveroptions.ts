@@ -4,6 +4,7 @@
  * an address, to all others). Caddy's httpcaddyfile/serveroptions.go.
  */
 import type { Dispenser } from '../caddyfile/dispenser.js';
+import { moduleObject } from './gojson.js';
 import './guestmodules.js';
 import { parseBytes, parseCaddyDuration } from './units.js';
 import { globalOptions, registerGlobalOption } from './registry.js';
@@ -68,7 +69,7 @@ export function parseServerOptions(d: Dispenser): ServerOptions {
         for (const n = d.getNesting(); d.nextBlock(n); ) {
           const name = d.val();
           const mod = unmarshalModule(d, `caddy.listeners.${name}`);
-          (o.listener_wrappers ??= []).push(sortKeys({ ...mod, wrapper: name }));
+          (o.listener_wrappers ??= []).push(moduleObject(mod, 'wrapper', name));
         }
         break;
 
@@ -152,7 +153,7 @@ export function parseServerOptions(d: Dispenser): ServerOptions {
       case 'trusted_proxies': {
         if (!d.nextArg()) throw d.err('trusted_proxies expects an IP range source module name as its first argument');
         const name = d.val();
-        o.trusted_proxies = sortKeys({ ...unmarshalModule(d, `http.ip_sources.${name}`), source: name });
+        o.trusted_proxies = moduleObject(unmarshalModule(d, `http.ip_sources.${name}`), 'source', name);
         break;
       }
 
@@ -197,10 +198,6 @@ export function parseServerOptions(d: Dispenser): ServerOptions {
     }
   }
   return o;
-}
-
-function sortKeys(o: JSONObject): JSONObject {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
 }
 
 if (!globalOptions.has('servers')) registerGlobalOption('servers', parseServerOptions);

@@ -8,6 +8,7 @@ import { existsSync, fstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatCaddyfile, formattingDifference } from '../caddyfile/formatter.js';
 import type { Command } from './command.js';
+import { describeFsError } from './envfile.js';
 import { diffLines, renderDiff } from './linediff.js';
 
 const usage = `Usage: tsweb fmt [--overwrite|-w] [--diff|-d] [--config|-c FILE] [FILE|-]
@@ -119,17 +120,6 @@ function parseArgs(args: string[]): FmtArgs {
     throw new UsageError(`fmt does not support multiple files ${[config, ...files].filter(Boolean).join(' ')}`);
   }
   return { file: files[0] ?? config, overwrite, diff, help };
-}
-
-/** Go's wording for file errors, so messages read like Caddy's. */
-function describeFsError(op: string, path: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'ENOENT' ? 'no such file or directory'
-    : code === 'EACCES' ? 'permission denied'
-    : code === 'EISDIR' ? 'is a directory'
-    : (err as Error).message;
-  return `${op} ${path}: ${reason}`;
 }
 
 export async function runFmt(args: string[], io: FmtIO): Promise<number> {

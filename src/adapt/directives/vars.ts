@@ -7,6 +7,7 @@
  * Unquoted values keep their scalar type (numbers, booleans), as Caddy's
  * ScalarVal does; quoted values stay strings.
  */
+import { sortedKeys } from '../gojson.js';
 import { registerHandlerDirective } from '../registry.js';
 
 registerHandlerDirective('vars', (h) => {
@@ -24,8 +25,4 @@ registerHandlerDirective('vars', (h) => {
   return { handler: 'vars', ...sortedKeys(vars) };
 });
 
-/** Go marshals a map with its keys sorted. */
-function sortedKeys(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
-}
 

@@ -56,64 +56,25 @@ function parseFieldFilter(d: Dispenser): [string, JSONObject] {
 }
 
 /**
- * Syntax:
+ * The filter and append encoders share one syntax and differ only in what a
+ * field line holds (a filter module, or a value):
  *
- *     filter {
+ *     filter|append {
  *         wrap <another encoder>
  *         fields {
- *             <field> <filter> { <filter options> }
+ *             <field> <filter or value>
  *         }
- *         <field> <filter> { <filter options> }
+ *         <field> <filter or value>
  *     }
  */
-function parseFilterEncoder(d: Dispenser): JSONObject {
-  d.next();
-  if (d.nextArg()) throw d.argErr();
-  const enc: JSONObject = {};
-  const fields: JSONObject = {};
-  for (const n = d.getNesting(); d.nextBlock(n); ) {
-    switch (d.val()) {
-      case 'wrap':
-        if (!d.nextArg()) throw d.argErr();
-        enc.wrap = parseEncoderRef(d);
-        break;
-      case 'fields':
-        for (const m = d.getNesting(); d.nextBlock(m); ) {
-          const [f, filter] = parseFieldFilter(d);
-          fields[f] = filter;
-        }
-        break;
-      default: {
-        const [f, filter] = parseFieldFilter(d);
-        fields[f] = filter;
-      }
-    }
-  }
-  if (Object.keys(fields).length > 0) enc.fields = fields;
-  return enc;
-}
-
-/**
- * Syntax:
- *
- *     append {
- *         wrap <another encoder>
- *         fields {
- *             <field> <value>
- *         }
- *         <field> <value>
- *     }
- */
-function parseAppendEncoder(d: Dispenser): JSONObject {
+function parseWrapperWithFields(d: Dispenser, parseField: (d: Dispenser) => [string, unknown]): JSONObject {
   d.next();
   if (d.nextArg()) throw d.argErr();
   const enc: JSONObject = {};
   const fields: JSONObject = {};
   const field = () => {
-    const name = d.val();
-    const a = d.allArgs(1);
-    if (!a) throw d.argErr();
-    fields[name] = a[0];
+    const [name, value] = parseField(d);
+    fields[name] = value;
   };
   for (const n = d.getNesting(); d.nextBlock(n); ) {
     switch (d.val()) {
@@ -132,6 +93,14 @@ function parseAppendEncoder(d: Dispenser): JSONObject {
   return enc;
 }
 
+/** An append field line: `<field> <value>`. */
+function appendField(d: Dispenser): [string, string] {
+  const name = d.val();
+  const a = d.allArgs(1);
+  if (!a) throw d.argErr();
+  return [name, a[0]!];
+}
+
 /** `journald { wrap <encoder> }`: prefixes each line with the syslog priority. */
 function parseJournaldEncoder(d: Dispenser): JSONObject {
   d.next();
@@ -147,8 +116,8 @@ function parseJournaldEncoder(d: Dispenser): JSONObject {
 
 registerModule('caddy.logging.encoders.json', parseStdEncoder);
 registerModule('caddy.logging.encoders.console', parseStdEncoder);
-registerModule('caddy.logging.encoders.filter', parseFilterEncoder);
-registerModule('caddy.logging.encoders.append', parseAppendEncoder);
+registerModule('caddy.logging.encoders.filter', (d) => parseWrapperWithFields(d, parseFieldFilter));
+registerModule('caddy.logging.encoders.append', (d) => parseWrapperWithFields(d, appendField));
 registerModule('caddy.logging.encoders.journald', parseJournaldEncoder);
 
 // Field filters (caddy.logging.encoders.filter.*).

@@ -3,6 +3,7 @@
  * regexp matchers path_regexp, header_regexp, vars_regexp.
  */
 import type { Dispenser } from '../../caddyfile/dispenser.js';
+import { sortedKeys } from '../gojson.js';
 import { matcherName, registerMatcher } from './registry.js';
 
 /** Go's textproto.CanonicalMIMEHeaderKey: `content-type` → `Content-Type`. */
@@ -10,13 +11,6 @@ export function canonicalHeaderKey(s: string): string {
   // Keys with spaces or other invalid token characters are left alone, like Go does.
   if (!/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/.test(s)) return s;
   return s.toLowerCase().replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
-}
-
-/** Go marshals maps with sorted keys. */
-export function sortedObject<T>(o: Record<string, T>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
-  return out;
 }
 
 /** header [!]<field> [<value>] — several lines merge; `!field` means "absent" (null). */
@@ -38,7 +32,7 @@ registerMatcher('header', (d) => {
     }
     if (d.nextBlock(0)) throw d.err('malformed header matcher: blocks are not supported');
   }
-  return sortedObject(m);
+  return sortedKeys(m);
 });
 
 /** query <key>=<val>... */
@@ -54,7 +48,7 @@ registerMatcher('query', (d) => {
     }
     if (d.nextBlock(0)) throw d.err('malformed query matcher: blocks are not supported');
   }
-  return sortedObject(m);
+  return sortedKeys(m);
 });
 
 /** vars <variable> <values...> */
@@ -68,7 +62,7 @@ registerMatcher('vars', (d) => {
     (m[a[0]!] ??= []).push(...vals);
     if (d.nextBlock(0)) throw d.err('malformed vars matcher: blocks are not supported');
   }
-  return sortedObject(m);
+  return sortedKeys(m);
 });
 
 interface RegexpJSON {
@@ -117,7 +111,7 @@ function fieldRegexp(kind: 'header_regexp' | 'vars_regexp') {
       m[field] = regexpJSON(name, val);
       if (d.nextBlock(0)) throw d.err(`malformed ${kind} matcher: blocks are not supported`);
     }
-    return sortedObject(m);
+    return sortedKeys(m);
   };
 }
 

@@ -32,14 +32,14 @@ import { CaddyfileError } from '../../caddyfile/errors.js';
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { caddyfileHeaderOp, type HeaderOps, type RespHeaderOps } from '../headerops.js';
 import type { Helper } from '../helper.js';
-import { moduleObject } from '../gojson.js';
+import { moduleObject, setOmitEmpty } from '../gojson.js';
 import type { HandlerJSON, JSONObject } from '../types.js';
 import { atoi, parseBytes, parseCaddyDuration } from '../units.js';
 import { splitHostPort } from '../netaddr.js';
 import { parseUpstreamSource } from './dynamic.js';
 import { ResponseHandling } from './responsehandlers.js';
 import { parseSelectionPolicy } from './selection.js';
-import { parseTransport, TRANSPORT_GO_TYPES } from './transports.js';
+import { arg, parseTransport, TRANSPORT_GO_TYPES } from './transports.js';
 import { parseUpstreamDialAddress, upstreamDials, UpstreamError } from './upstreams.js';
 
 /** Caddy's internal.PrivateRangesCIDR(), for `trusted_proxies private_ranges`. */
@@ -53,17 +53,6 @@ export interface ReverseProxyPreset {
   requestHeaders?: HeaderOps;
   rewrite?: { method?: string; uri?: string };
   handleResponse?: JSONObject[];
-}
-
-/** Stores `v`, or drops the key for Go's zero value (omitempty). */
-function setNZ(o: JSONObject, key: string, v: unknown): void {
-  if (v === 0 || v === '' || v === false || v === undefined) delete o[key];
-  else o[key] = v;
-}
-
-function arg(d: Dispenser): string {
-  if (!d.nextArg()) throw d.argErr();
-  return d.val();
 }
 
 function goErr(e: unknown): string {
@@ -174,17 +163,17 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
       case 'lb_retries': {
         arg(d);
         const tries = integer('bad lb_retries number');
-        setNZ(lb(), 'retries', tries);
+        setOmitEmpty(lb(), 'retries', tries);
         break;
       }
       case 'lb_try_duration': {
         arg(d);
-        setNZ(lb(), 'try_duration', duration('bad duration value', false));
+        setOmitEmpty(lb(), 'try_duration', duration('bad duration value', false));
         break;
       }
       case 'lb_try_interval':
         arg(d);
-        setNZ(lb(), 'try_interval', duration('bad interval value'));
+        setOmitEmpty(lb(), 'try_interval', duration('bad interval value'));
         break;
       case 'lb_retry_match': {
         const set = parseRetryMatch(h, d);
@@ -193,10 +182,10 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
       }
 
       case 'health_uri':
-        setNZ(active(), 'uri', arg(d));
+        setOmitEmpty(active(), 'uri', arg(d));
         break;
       case 'health_path':
-        setNZ(active(), 'path', arg(d));
+        setOmitEmpty(active(), 'path', arg(d));
         h.warn("the 'health_path' subdirective is deprecated, please use 'health_uri' instead!");
         break;
       case 'health_upstream': {
@@ -208,13 +197,13 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
           throw d.err(`health_upstream is malformed '${val}': ${goErr(e)}`);
         }
         integer('bad port number', port);
-        setNZ(active(), 'upstream', val);
+        setOmitEmpty(active(), 'upstream', val);
         break;
       }
       case 'health_port': {
         arg(d);
         if (active().upstream) throw d.err("the 'health_port' subdirective is ignored if 'health_upstream' is used!");
-        setNZ(active(), 'port', integer('bad port number'));
+        setOmitEmpty(active(), 'port', integer('bad port number'));
         break;
       }
       case 'health_headers': {
@@ -225,22 +214,22 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
           (headers[key] ??= []).push(...(values.length > 0 ? values : ['']));
         }
         // An empty map is omitted, but the active block still exists.
-        setNZ(active(), 'headers', Object.keys(headers).length > 0 ? headers : undefined);
+        setOmitEmpty(active(), 'headers', Object.keys(headers).length > 0 ? headers : undefined);
         break;
       }
       case 'health_method':
-        setNZ(active(), 'method', arg(d));
+        setOmitEmpty(active(), 'method', arg(d));
         break;
       case 'health_request_body':
-        setNZ(active(), 'body', arg(d));
+        setOmitEmpty(active(), 'body', arg(d));
         break;
       case 'health_interval':
         arg(d);
-        setNZ(active(), 'interval', duration('bad interval value', false));
+        setOmitEmpty(active(), 'interval', duration('bad interval value', false));
         break;
       case 'health_timeout':
         arg(d);
-        setNZ(active(), 'timeout', duration('bad timeout value', false));
+        setOmitEmpty(active(), 'timeout', duration('bad timeout value', false));
         break;
       case 'health_status': {
         arg(d);
@@ -250,11 +239,11 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
         } catch (e) {
           throw d.err(`bad status value '${d.val()}': ${goErr(e)}`);
         }
-        setNZ(active(), 'expect_status', status);
+        setOmitEmpty(active(), 'expect_status', status);
         break;
       }
       case 'health_body':
-        setNZ(active(), 'expect_body', arg(d));
+        setOmitEmpty(active(), 'expect_body', arg(d));
         break;
       case 'health_follow_redirects':
         if (d.nextArg()) throw d.argErr();
@@ -262,24 +251,24 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
         break;
       case 'health_passes':
         arg(d);
-        setNZ(active(), 'passes', integer('invalid passes count'));
+        setOmitEmpty(active(), 'passes', integer('invalid passes count'));
         break;
       case 'health_fails':
         arg(d);
-        setNZ(active(), 'fails', integer('invalid fails count'));
+        setOmitEmpty(active(), 'fails', integer('invalid fails count'));
         break;
 
       case 'max_fails':
         arg(d);
-        setNZ(passive(), 'max_fails', integer('invalid maximum fail count'));
+        setOmitEmpty(passive(), 'max_fails', integer('invalid maximum fail count'));
         break;
       case 'fail_duration':
         arg(d);
-        setNZ(passive(), 'fail_duration', duration('bad duration value'));
+        setOmitEmpty(passive(), 'fail_duration', duration('bad duration value'));
         break;
       case 'unhealthy_request_count':
         arg(d);
-        setNZ(passive(), 'unhealthy_request_count', integer('invalid maximum connection count'));
+        setOmitEmpty(passive(), 'unhealthy_request_count', integer('invalid maximum connection count'));
         break;
       case 'unhealthy_status': {
         const args = d.remainingArgs();
@@ -297,12 +286,12 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
       }
       case 'unhealthy_latency':
         arg(d);
-        setNZ(passive(), 'unhealthy_latency', duration('bad duration value'));
+        setOmitEmpty(passive(), 'unhealthy_latency', duration('bad duration value'));
         break;
 
       case 'flush_interval':
         arg(d);
-        setNZ(rp, 'flush_interval', intOrDuration());
+        setOmitEmpty(rp, 'flush_interval', intOrDuration());
         break;
       case 'request_buffers':
       case 'response_buffers':
@@ -318,13 +307,13 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
           }
         }
         if (d.nextArg()) throw d.argErr();
-        setNZ(rp, sub, size);
+        setOmitEmpty(rp, sub, size);
         break;
       }
       case 'stream_timeout':
       case 'stream_close_delay':
         arg(d);
-        setNZ(rp, sub, intOrDuration());
+        setOmitEmpty(rp, sub, intOrDuration());
         break;
       case 'verbose_logs':
         if (rp.verbose_logs) throw d.err('verbose_logs already specified');
@@ -358,7 +347,7 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
       case 'method':
       case 'rewrite': {
         const v = arg(d);
-        setNZ(rw(), sub === 'method' ? 'method' : 'uri', v);
+        setOmitEmpty(rw(), sub === 'method' ? 'method' : 'uri', v);
         if (d.nextArg()) throw d.argErr();
         break;
       }

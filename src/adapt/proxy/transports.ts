@@ -5,7 +5,7 @@
  * guest modules `http.reverse_proxy.transport.<name>` and `caddy.network_proxy.<name>`.
  */
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { moduleObject } from '../gojson.js';
+import { moduleObject, setOmitEmpty } from '../gojson.js';
 import '../tls/clientauth.js'; // registers the tls.ca_pool.source modules used by tls_trust_pool
 import { registerModule, unmarshalModule } from '../tls/modules.js';
 import type { JSONObject } from '../types.js';
@@ -14,13 +14,8 @@ import type { Helper } from '../helper.js';
 
 export const TRANSPORT_NS = 'http.reverse_proxy.transport';
 
-/** Stores `v` under `key`, or removes the key for Go's zero value (omitempty). */
-function setNZ(o: JSONObject, key: string, v: unknown): void {
-  if (v === 0 || v === '' || v === false || v === undefined) delete o[key];
-  else o[key] = v;
-}
-
-function arg(d: Dispenser): string {
+/** The next argument on the line, which must be there. */
+export function arg(d: Dispenser): string {
   if (!d.nextArg()) throw d.argErr();
   return d.val();
 }
@@ -100,15 +95,15 @@ function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
     switch (opt) {
       case 'read_buffer':
         arg(d);
-        setNZ(t, 'read_buffer_size', bytes(d, 'read buffer'));
+        setOmitEmpty(t, 'read_buffer_size', bytes(d, 'read buffer'));
         break;
       case 'write_buffer':
         arg(d);
-        setNZ(t, 'write_buffer_size', bytes(d, 'write buffer'));
+        setOmitEmpty(t, 'write_buffer_size', bytes(d, 'write buffer'));
         break;
       case 'max_response_header':
         arg(d);
-        setNZ(t, 'max_response_header_size', bytes(d, 'max response header'));
+        setOmitEmpty(t, 'max_response_header_size', bytes(d, 'max response header'));
         break;
       case 'read_timeout':
       case 'write_timeout': {
@@ -119,7 +114,7 @@ function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
         } catch (e) {
           throw d.err(`invalid ${opt.replace('_', ' ')} duration '${d.val()}': ${(e as Error).message}`);
         }
-        setNZ(t, opt, dur);
+        setOmitEmpty(t, opt, dur);
         break;
       }
       case 'proxy_protocol': {
@@ -139,19 +134,19 @@ function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
       }
       case 'dial_timeout':
         arg(d);
-        setNZ(t, 'dial_timeout', duration(d, 'bad timeout value'));
+        setOmitEmpty(t, 'dial_timeout', duration(d, 'bad timeout value'));
         break;
       case 'dial_fallback_delay':
         arg(d);
-        setNZ(t, 'dial_fallback_delay', duration(d, 'bad fallback delay value'));
+        setOmitEmpty(t, 'dial_fallback_delay', duration(d, 'bad fallback delay value'));
         break;
       case 'response_header_timeout':
         arg(d);
-        setNZ(t, 'response_header_timeout', duration(d, 'bad timeout value'));
+        setOmitEmpty(t, 'response_header_timeout', duration(d, 'bad timeout value'));
         break;
       case 'expect_continue_timeout':
         arg(d);
-        setNZ(t, 'expect_continue_timeout', duration(d, 'bad timeout value'));
+        setOmitEmpty(t, 'expect_continue_timeout', duration(d, 'bad timeout value'));
         break;
       case 'resolvers': {
         const addresses = d.remainingArgs();
@@ -166,10 +161,10 @@ function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
         tls();
         const args = d.remainingArgs();
         if (args.length === 1) {
-          setNZ(tls(), 'client_certificate_automate', args[0]);
+          setOmitEmpty(tls(), 'client_certificate_automate', args[0]);
         } else if (args.length === 2) {
-          setNZ(tls(), 'client_certificate_file', args[0]);
-          setNZ(tls(), 'client_certificate_key_file', args[1]);
+          setOmitEmpty(tls(), 'client_certificate_file', args[0]);
+          setOmitEmpty(tls(), 'client_certificate_key_file', args[1]);
         } else {
           throw d.argErr();
         }
@@ -188,7 +183,7 @@ function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
       case 'tls_timeout': {
         arg(d);
         const dur = duration(d, 'bad timeout value');
-        setNZ(tls(), 'handshake_timeout', dur);
+        setOmitEmpty(tls(), 'handshake_timeout', dur);
         break;
       }
       case 'tls_trusted_ca_certs': {
@@ -201,7 +196,7 @@ function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
         break;
       }
       case 'tls_server_name':
-        setNZ(tls(), 'server_name', arg(d));
+        setOmitEmpty(tls(), 'server_name', arg(d));
         break;
       case 'tls_renegotiation': {
         tls();
@@ -240,26 +235,26 @@ function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
         } catch (e) {
           throw d.err(`bad duration value '${v}': ${(e as Error).message}`);
         }
-        setNZ(keepAlive(), 'idle_timeout', dur);
+        setOmitEmpty(keepAlive(), 'idle_timeout', dur);
         break;
       }
       case 'keepalive_interval': {
         arg(d);
         const dur = duration(d, 'bad interval value');
-        setNZ(keepAlive(), 'probe_interval', dur);
+        setOmitEmpty(keepAlive(), 'probe_interval', dur);
         break;
       }
       case 'keepalive_idle_conns': {
         arg(d);
         const n = integer(d);
-        setNZ(keepAlive(), 'max_idle_conns', n);
+        setOmitEmpty(keepAlive(), 'max_idle_conns', n);
         break;
       }
       case 'keepalive_idle_conns_per_host':
       case 'max_idle_conns_per_host': {
         arg(d);
         const n = integer(d);
-        setNZ(keepAlive(), 'max_idle_conns_per_host', n);
+        setOmitEmpty(keepAlive(), 'max_idle_conns_per_host', n);
         break;
       }
       case 'versions': {
@@ -273,10 +268,10 @@ function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
         break;
       case 'max_conns_per_host':
         arg(d);
-        setNZ(t, 'max_conns_per_host', integer(d));
+        setOmitEmpty(t, 'max_conns_per_host', integer(d));
         break;
       case 'local_address':
-        setNZ(t, 'local_address', arg(d));
+        setOmitEmpty(t, 'local_address', arg(d));
         break;
       default:
         throw d.err(`unrecognized subdirective ${opt}`);
