@@ -17,6 +17,11 @@ export interface ProvisionEnv {
   onCleanup(fn: () => void | Promise<void>): void;
   /** Files the config came from (file_server hides them). */
   readonly configFiles: string[];
+  /**
+   * The server's named routes, compiled (`invoke` runs them). Filled before the
+   * server's routes compile; read at request time, so routes may invoke each other.
+   */
+  readonly namedRoutes?: ReadonlyMap<string, Handler>;
 }
 
 /** Turns a handler's JSON config (`{handler: name, ...}`) into a Handler. Throws on invalid config. */

@@ -1,0 +1,19 @@
+/**
+ * error (Caddy's StaticError; the `error` directive): fails the request
+ * with a status (500 by default) and a message, which the error routes see
+ * as {http.error.status_code} and {http.error.message}.
+ */
+import { registerHandler } from '../registry.js';
+import { compileTemplate } from '../replacer.js';
+import { HandlerError } from '../types.js';
+import { compileStatus } from './status.js';
+
+registerHandler('error', (config) => {
+  if (config.error !== undefined && typeof config.error !== 'string') throw new Error('error: must be a string');
+  const status = compileStatus(config.status_code, 'status_code');
+  // Current Caddy replaces known placeholders in the message (2.6.2 did not).
+  const message = compileTemplate(config.error ?? '', 'keep');
+  return async (ctx) => {
+    throw new HandlerError(status === null ? 500 : status(ctx.repl), message(ctx.repl));
+  };
+});
