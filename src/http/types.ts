@@ -13,6 +13,14 @@ export interface Ctx {
   /** Current path (decoded only where Caddy decodes) and raw query, without `?`. */
   path: string;
   query: string;
+  /**
+   * The path as sent, when it is not Go's default encoding of `path` (Go's
+   * URL.RawPath: '/a%2Fb' for path '/a/b'); '' or absent otherwise. Path
+   * matchers with escape sequences and {http.request.uri} read it; a value
+   * that no longer decodes to `path` (a rewrite that did not update it) is
+   * ignored, so rewrites may leave it alone.
+   */
+  rawPath?: string;
   /** As received, before any rewrite: Caddy's {http.request.orig_*}. */
   readonly origMethod: string;
   readonly origPath: string;
