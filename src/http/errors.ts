@@ -72,5 +72,8 @@ export function withError(ctx: Ctx, err: HandlerError): void {
 
 /** Writes just a status if nothing was written yet (Go's WriteHeader after the fact is a no-op too). */
 export function writeStatus(ctx: Ctx, status: number): void {
-  if (!ctx.res.headersSent) ctx.res.statusCode = status;
+  if (ctx.res.headersSent) return;
+  ctx.res.statusCode = status;
+  // Go's reason phrase ("I'm a teapot"), which is what Caddy's clients see.
+  ctx.res.statusMessage = statusText(status) || `status code ${status}`;
 }

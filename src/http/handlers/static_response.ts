@@ -3,7 +3,7 @@
  * status, headers and body, each with placeholders compiled once. `close`
  * ends the connection after the response, `abort` drops it without one.
  */
-import { AbortRequest, errorStatus } from '../errors.js';
+import { AbortRequest, errorStatus, writeStatus } from '../errors.js';
 import { registerHandler } from '../registry.js';
 import { compileTemplate, type Template } from '../replacer.js';
 import { compileStatus } from './status.js';
@@ -66,7 +66,7 @@ registerHandler('static_response', (config) => {
     let code = ctx.error ? errorStatus(ctx.error) : 200;
     if (status !== null) code = status(repl);
     // Like Go's WriteHeader, a status after the response started changes nothing.
-    if (!res.headersSent) res.statusCode = code;
+    writeStatus(ctx, code);
     if (!res.writableEnded) res.end(text);
   };
 });

@@ -1,0 +1,2 @@
+// The engine's module list: importing it registers every handler and matcher.
+import './handlers/index.js';
