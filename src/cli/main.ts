@@ -3,10 +3,11 @@ import { command as adapt } from './adapt.js';
 import type { Command } from './command.js';
 import { command as fmt } from './fmt.js';
 import { helpCommand, rootUsage, unknownCommandMessage } from './help.js';
+import { command as run } from './run.js';
 import { command as validate } from './validate.js';
 import { command as version } from './version.js';
 
-const commands: Command[] = [adapt, fmt, validate, version];
+const commands: Command[] = [adapt, fmt, run, validate, version];
 commands.push(helpCommand(() => commands));
 
 async function main(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@
  * {http.error.*} placeholders, and an abort closes the connection without
  * any response at all.
  */
+import { goStatusText } from './statustext.js';
 import type { Ctx } from './types.js';
 import { HandlerError } from './types.js';
 
@@ -20,27 +21,9 @@ export class AbortRequest extends Error {
   }
 }
 
-/** Go's http.StatusText: Caddy's {http.error.status_text} uses Go's wording, not Node's. */
-const goStatusText: Record<number, string> = {
-  100: 'Continue', 101: 'Switching Protocols', 102: 'Processing', 103: 'Early Hints',
-  200: 'OK', 201: 'Created', 202: 'Accepted', 203: 'Non-Authoritative Information', 204: 'No Content',
-  205: 'Reset Content', 206: 'Partial Content', 207: 'Multi-Status', 208: 'Already Reported', 226: 'IM Used',
-  300: 'Multiple Choices', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified',
-  305: 'Use Proxy', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
-  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found',
-  405: 'Method Not Allowed', 406: 'Not Acceptable', 407: 'Proxy Authentication Required', 408: 'Request Timeout',
-  409: 'Conflict', 410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed', 413: 'Request Entity Too Large',
-  414: 'Request URI Too Long', 415: 'Unsupported Media Type', 416: 'Requested Range Not Satisfiable',
-  417: 'Expectation Failed', 418: "I'm a teapot", 421: 'Misdirected Request', 422: 'Unprocessable Entity',
-  423: 'Locked', 424: 'Failed Dependency', 425: 'Too Early', 426: 'Upgrade Required', 428: 'Precondition Required',
-  429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 451: 'Unavailable For Legal Reasons',
-  500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable',
-  504: 'Gateway Timeout', 505: 'HTTP Version Not Supported', 506: 'Variant Also Negotiates',
-  507: 'Insufficient Storage', 508: 'Loop Detected', 510: 'Not Extended', 511: 'Network Authentication Required',
-};
-
+/** Go's reason phrase for a status ("I'm a teapot"), or Go's fallback for codes it does not name. */
 export function statusText(code: number): string {
-  return goStatusText[code] ?? '';
+  return goStatusText(code) || `status code ${code}`;
 }
 
 /** Anything thrown by a handler, as the HandlerError Caddy would log and route (errLogValues). */
@@ -57,17 +40,10 @@ export function errorStatus(err: HandlerError): number {
 
 /**
  * Caddy's HTTPErrorConfig.WithError: the error becomes visible to the error
- * routes. ctx.error is what handlers read; the placeholders are set too so
- * that {http.error.*} does not depend on how the replacer resolves them.
+ * routes (the replacer derives {http.error.*} from ctx.error).
  */
 export function withError(ctx: Ctx, err: HandlerError): void {
   ctx.error = err;
-  const repl = ctx.repl;
-  repl.set('http.error.status_code', err.status);
-  repl.set('http.error.status_text', statusText(err.status));
-  repl.set('http.error.id', err.id);
-  repl.set('http.error.trace', '');
-  repl.set('http.error.message', err.message);
 }
 
 /** Writes just a status if nothing was written yet (Go's WriteHeader after the fact is a no-op too). */
@@ -75,5 +51,5 @@ export function writeStatus(ctx: Ctx, status: number): void {
   if (ctx.res.headersSent) return;
   ctx.res.statusCode = status;
   // Go's reason phrase ("I'm a teapot"), which is what Caddy's clients see.
-  ctx.res.statusMessage = statusText(status) || `status code ${status}`;
+  ctx.res.statusMessage = statusText(status);
 }

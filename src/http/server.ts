@@ -12,7 +12,7 @@
  * listeners switch to it, while requests already running finish on this one.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createCtx } from './context.js';
+import { type ClientIPOptions, compileClientIPOptions, createCtx, type CtxInfo } from './context.js';
 import { durationMs } from './duration.js';
 import { AbortRequest, errorStatus, toHandlerError, withError, writeStatus } from './errors.js';
 import { type ListenAddress, parseListenAddresses } from './listen.js';
@@ -85,6 +85,7 @@ export class Server {
     private readonly primary: Handler,
     private readonly errorRoutes: Handler | null,
     private readonly log: EngineLog,
+    private readonly ctxInfo: CtxInfo,
   ) {}
 
   /** The request entry point; never throws, never leaves a response open. */
@@ -99,9 +100,9 @@ export class Server {
 
     let ctx: Ctx;
     try {
-      ctx = createCtx(req, res);
+      ctx = createCtx(req, res, this.ctxInfo);
     } catch (err) {
-      // A request the context cannot describe (an unparsable target) is the client's fault.
+      // A target Go's url.ParseRequestURI refuses: net/http answers 400 before any handler.
       this.log('debug', 'http', 'bad request', { error: err instanceof Error ? err.message : String(err) });
       return refuse(res, 400, 'Bad Request');
     }
@@ -202,8 +203,10 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
   const scope = serverScope(parent);
 
   let limits: ServerLimits;
+  let clientIP: ClientIPOptions;
   const listen: ListenAddress[] = [];
   try {
+    clientIP = compileClientIPOptions(json);
     limits = {
       readTimeout: durationMs(json.read_timeout, 'read_timeout') || defaultLimits.readTimeout,
       readHeaderTimeout: durationMs(json.read_header_timeout, 'read_header_timeout') || defaultLimits.readHeaderTimeout,
@@ -247,5 +250,5 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
       errorRoutes = compileRouteList(routes, scope, [...at, 'setting up server error handling routes']);
     }
   }
-  return new Server(name, listen, limits, tlsWanted, primary, errorRoutes, opts.log);
+  return new Server(name, listen, limits, tlsWanted, primary, errorRoutes, opts.log, { clientIP });
 }
