@@ -92,6 +92,9 @@ export async function runRun(args: string[], io: CliIO): Promise<number> {
   return runFlagsVerb(io, usage, args, flags, async (opts) => {
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
     const env = loadEnvFiles(opts.lists.get('envfile')!, io.env, io.cwd);
+    // Like `caddy run --envfile`: the file's variables join the process
+    // environment ({env.*} at run time), without overriding what is set.
+    for (const [k, v] of Object.entries(env)) if (v !== undefined && io.env[k] === undefined) io.env[k] = v;
     const file = requireConfigFile(io, log, opts.strings.get('config')!);
     const adapter = guessAdapter(file, opts.strings.get('adapter')!);
     if (adapter !== '' && adapter !== 'json') checkAdapter(adapter);

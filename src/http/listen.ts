@@ -18,6 +18,11 @@ export interface ListenAddress {
   path: string;
 }
 
+/** The address as a user writes it: the default tcp network left out. */
+export function displayAddress(addr: ListenAddress): string {
+  return addr.key.startsWith('tcp/') ? addr.key.slice(4) : addr.key;
+}
+
 function expandEnv(addr: string, env: NodeJS.ProcessEnv): string {
   return addr.replace(/\{env\.([^{}]+)\}/g, (_m, name: string) => env[name] ?? '');
 }

@@ -9,7 +9,7 @@
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Server as NodeServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { ListenAddress } from './listen.js';
+import { displayAddress, type ListenAddress } from './listen.js';
 import type { EngineLog } from './log.js';
 import type { Server, ServerLimits } from './server.js';
 
@@ -99,9 +99,7 @@ export class Listener {
   open(): Promise<void> {
     const { addr } = this;
     return new Promise((resolve, reject) => {
-      // Named as the user wrote it: the default tcp network is left out.
-      const shown = addr.key.startsWith('tcp/') ? addr.key.slice(4) : addr.key;
-      const onError = (err: Error) => reject(new Error(`listening on ${shown}: ${err.message}`));
+      const onError = (err: Error) => reject(new Error(`listening on ${displayAddress(addr)}: ${err.message}`));
       this.http.once('error', onError);
       const done = () => {
         this.http.off('error', onError);

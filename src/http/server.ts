@@ -15,7 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ClientIPOptions, compileClientIPOptions, createCtx, type CtxInfo } from './context.js';
 import { durationMs } from './duration.js';
 import { AbortRequest, errorStatus, toHandlerError, withError, writeStatus } from './errors.js';
-import { type ListenAddress, parseListenAddresses } from './listen.js';
+import { displayAddress, type ListenAddress, parseListenAddresses } from './listen.js';
 import type { EngineLog } from './log.js';
 import { ProvisionError, type ProvisionScope, serverScope } from './provision.js';
 import type { JSONObject } from './registry.js';
@@ -232,7 +232,7 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
   const tlsWanted = listen
     .filter((l) => l.network !== 'unix')
     .filter((l) => json.tls_connection_policies !== undefined || l.port === opts.httpsPort || (hosts.length > 0 && l.port !== opts.httpPort))
-    .map((l) => l.key);
+    .map(displayAddress);
 
   // Named routes first, as Caddy provisions them: routes may invoke them.
   if (json.named_routes !== undefined) {

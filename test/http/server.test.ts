@@ -191,6 +191,9 @@ describe('a server with routes, error routes and listeners', () => {
 import { knownHandlers } from '../../src/config/validate.js';
 import { registerHandler } from '../../src/http/registry.js';
 knownHandlers.add('test_crash');
+knownHandlers.add('test_stall');
+// Never answers (until the connection goes away).
+registerHandler('test_stall', () => (ctx) => new Promise((resolve) => ctx.res.on('close', resolve)));
 registerHandler('test_crash', () => async () => {
   throw new TypeError('deliberate bug');
 });
@@ -249,6 +252,19 @@ describe('listener addresses', () => {
     }
   });
 
+  it('where Caddy would serve HTTPS, tsweb serves HTTP and says so', async () => {
+    const logs = logCollector();
+    const r = new Runtime({ log: logs.log });
+    try {
+      await r.load({ apps: { http: { http_port: 1, servers: { s: { listen: ['127.0.0.1:0'], routes: [{ match: [{ host: ['example.com'] }], handle: [respond('secure?')] }] } } } } });
+      const warning = logs.lines.find((l) => l.level === 'warn' && /TLS is not implemented yet/.test(l.msg));
+      expect(warning?.fields).toMatchObject({ server_name: 's', addresses: ['127.0.0.1:0'] });
+      expect(logs.lines.find((l) => l.msg === 'server running')?.fields).toMatchObject({ name: 's', listen: [expect.stringMatching(/^127\.0\.0\.1:\d+$/)] });
+    } finally {
+      await r.stop();
+    }
+  });
+
   it('an address in use fails the load with a message naming it', async () => {
     const port = await freePort();
     const a = new Runtime();
@@ -291,6 +307,19 @@ describe('timeouts', () => {
       expect(statusOf(r.text)).toBe(200);
       expect(r.end).toBe('closed');
       expect(r.ms).toBeLessThan(1500);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('write_timeout cuts a response that takes too long', async () => {
+    const port = await freePort();
+    const { stop } = await serve({ servers: { s: { listen: [`127.0.0.1:${port}`], write_timeout: '300ms', routes: [{ handle: [{ handler: 'test_stall' }] }] } } });
+    try {
+      const r = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { limitMs: 3000 });
+      expect(r.end).not.toBe('timeout');
+      expect(r.ms).toBeLessThan(1500);
+      expect(r.text).toBe('');
     } finally {
       await stop();
     }

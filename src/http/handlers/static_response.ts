@@ -67,6 +67,10 @@ registerHandler('static_response', (config) => {
     if (status !== null) code = status(repl);
     // Like Go's WriteHeader, a status after the response started changes nothing.
     writeStatus(ctx, code);
+    // Explicit, so that HEAD answers carry the length GET would have, as Go's do.
+    if (text !== '' && code !== 204 && code !== 304 && !res.headersSent && !res.hasHeader('Content-Length')) {
+      res.setHeader('Content-Length', Buffer.byteLength(text));
+    }
     if (!res.writableEnded) res.end(text);
   };
 });
