@@ -15,6 +15,7 @@
  */
 import { errorStatus, writeStatus } from './errors.js';
 import { ProvisionError, type ProvisionScope, provisionHandler, provisionMatcher } from './provision.js';
+import { compileMatcherSets } from './matchers/sets.js';
 import type { JSONObject } from './registry.js';
 import type { Ctx, Handler, Matcher, Next } from './types.js';
 
@@ -83,31 +84,18 @@ export function composeHandlers(handlers: readonly Handler[]): Handler {
   };
 }
 
-/** One matcher set: every matcher in it must match. */
-function compileMatcherSet(set: unknown, scope: ProvisionScope, where: readonly string[]): Matcher {
-  if (!isObj(set)) throw new ProvisionError([...where, 'a matcher set must be an object']);
-  const matchers = Object.keys(set)
-    .filter((name) => name !== '@id')
-    .map((name) => provisionMatcher(name, set[name], scope, where));
-  if (matchers.length === 0) return () => true;
-  if (matchers.length === 1) return matchers[0]!;
-  return (ctx) => {
-    for (const m of matchers) if (!m(ctx)) return false;
-    return true;
-  };
-}
-
-/** Matcher sets, ORed; null when there are none (the route matches everything). */
+/**
+ * Matcher sets, ORed, their matchers ANDed (matchers/sets.ts); null when
+ * there are none, so a route that matches everything costs no call.
+ */
 export function compileMatcherSetList(sets: unknown, scope: ProvisionScope, where: readonly string[]): Matcher | null {
-  if (sets === undefined || sets === null) return null;
-  if (!Array.isArray(sets)) throw new ProvisionError([...where, '"match" must be an array of matcher sets']);
-  if (sets.length === 0) return null;
-  const compiled = sets.map((s) => compileMatcherSet(s, scope, where));
-  if (compiled.length === 1) return compiled[0]!;
-  return (ctx) => {
-    for (const m of compiled) if (m(ctx)) return true;
-    return false;
-  };
+  if (sets === undefined || sets === null || (Array.isArray(sets) && sets.length === 0)) return null;
+  try {
+    return compileMatcherSets(sets, (name, config) => provisionMatcher(name, config, scope, where));
+  } catch (err) {
+    if (err instanceof ProvisionError) throw err;
+    throw new ProvisionError([...where, err instanceof Error ? err.message : String(err)], err);
+  }
 }
 
 /**
