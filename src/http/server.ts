@@ -126,6 +126,14 @@ export class Server {
         await this.primary(ctx, noop);
       } catch (err) {
         if (err instanceof AbortRequest) throw err;
+        if (res.headersSent) {
+          // Part of the response is out: an error page cannot follow it. Cut the
+          // connection so the client sees a truncated response, not a spliced one
+          // (Caddy's proxy does the same with http.ErrAbortHandler).
+          const e = toHandlerError(err);
+          this.log('error', 'http.log.error', e.message, { request_id: ctx.id, status: errorStatus(e), err_id: e.id, note: 'response already started; connection closed' });
+          throw new AbortRequest();
+        }
         await this.handleError(ctx, toHandlerError(err));
       }
       if (!res.writableEnded) res.end();

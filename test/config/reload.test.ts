@@ -170,6 +170,19 @@ describe('graceful stop', () => {
     await stopping;
   });
 
+  it('shutdown_delay keeps serving for a while before the stop begins', async () => {
+    const port = await freePort();
+    const r = runtime();
+    await r.load(config({ s: site(port, 'still here') }, { shutdown_delay: '400ms' }));
+    const t0 = Date.now();
+    const stopping = r.stop();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await get(port)).body).toBe('still here');
+    await stopping;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(380);
+    await expect(get(port)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
   it('after grace_period, what is still running is cut off', async () => {
     const port = await freePort();
     const r = runtime();

@@ -38,6 +38,8 @@ describe('a server with routes, error routes and listeners', () => {
             { match: [{ path: ['/close'] }], handle: [respond('bye', 200, { close: true })] },
             { match: [{ path: ['/vars'] }], handle: [{ handler: 'vars', who: 'world' }, respond('hi {http.vars.who}')] },
             { match: [{ path: ['/named'] }], handle: [{ handler: 'invoke', name: 'shared' }] },
+            { match: [{ path: ['/unnamed'] }], handle: [{ handler: 'invoke', name: 'nobody' }] },
+            { match: [{ path: ['/midway'] }], handle: [{ handler: 'test_fail_midway' }] },
             { match: [{ path: ['/sub/*'] }], handle: [{ handler: 'subroute', routes: [{ handle: [{ handler: 'error', error: 'inner', status_code: 409 }] }], errors: { routes: [{ handle: [respond('sub caught {http.error.status_code}')] }] } }] },
           ],
           named_routes: { shared: { handle: [respond('from a named route')] } },
@@ -113,6 +115,18 @@ describe('a server with routes, error routes and listeners', () => {
   it('vars and named routes', async () => {
     expect(await (await fetch(url('/vars'))).text()).toBe('hi world');
     expect(await (await fetch(url('/named'))).text()).toBe('from a named route');
+  });
+
+  it('invoking a route the server does not have is a 500', async () => {
+    expect((await fetch(url('/unnamed'))).status).toBe(500);
+  });
+
+  it('an error after the response started cuts the connection instead of appending an error page', async () => {
+    const r = await rawExchange(port, 'GET /midway HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(statusOf(r.text)).toBe(200);
+    expect(r.text).toContain('partial ');
+    expect(r.text).not.toMatch(/0\r\n\r\n$/); // no clean end of the chunked body
+    expect(r.end).toBe('closed');
   });
 
   it('abort drops the connection without a response', async () => {
@@ -192,6 +206,13 @@ import { knownHandlers } from '../../src/config/validate.js';
 import { registerHandler } from '../../src/http/registry.js';
 knownHandlers.add('test_crash');
 knownHandlers.add('test_stall');
+knownHandlers.add('test_fail_midway');
+// Starts a response, then fails.
+registerHandler('test_fail_midway', () => async (ctx) => {
+  ctx.res.writeHead(200, { 'Content-Type': 'text/plain' });
+  ctx.res.write('partial ');
+  throw new Error('upstream went away');
+});
 // Never answers (until the connection goes away).
 registerHandler('test_stall', () => (ctx) => new Promise((resolve) => ctx.res.on('close', resolve)));
 registerHandler('test_crash', () => async () => {
