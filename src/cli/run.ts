@@ -188,12 +188,22 @@ export async function runRun(args: string[], io: CliIO): Promise<number> {
       };
       const finish = (code: number) => {
         process.off('SIGUSR1', onReloadSignal);
+        process.off('uncaughtException', onUncaught);
+        process.off('unhandledRejection', onUncaught);
         process.off('SIGINT', onStopSignal);
         process.off('SIGTERM', onStopSignal);
         // Should anything still hold the event loop open, do not hang on the way out.
         setTimeout(() => process.exit(code), 2000).unref();
         done(code);
       };
+      // A bug in one request's code must not take every site down: Caddy
+      // recovers panics per request and keeps serving; this is the closest
+      // Node has. The error is logged with its stack.
+      const onUncaught = (err: unknown) => {
+        log.log('error', 'http', 'uncaught error; still serving', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      };
+      process.on('uncaughtException', onUncaught);
+      process.on('unhandledRejection', onUncaught);
       process.on('SIGUSR1', onReloadSignal);
       process.on('SIGINT', onStopSignal);
       process.on('SIGTERM', onStopSignal);

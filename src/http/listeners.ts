@@ -82,6 +82,7 @@ export class Listener {
     this.http.on('clientError', onClientError);
   }
 
+  /** Points the listener at a new config's server; new limits apply to new connections (the check interval stays). */
   retarget(target: Server): void {
     this.target = target;
     applyLimits(this.http, target.limits);
@@ -166,7 +167,14 @@ export class ListenerPool {
    */
   async apply(servers: readonly Server[]): Promise<Listener[]> {
     const wanted = new Map<string, Server>();
-    for (const s of servers) for (const a of s.listen) wanted.set(a.key, s);
+    for (const s of servers) {
+      for (const a of s.listen) {
+        // validateConfig catches literal repeats; this catches ones that {env.*} produced.
+        const owner = wanted.get(a.key);
+        if (owner !== undefined) throw new Error(`server ${s.name}: listener address repeated: ${displayAddress(a)} (already claimed by server '${owner.name}')`);
+        wanted.set(a.key, s);
+      }
+    }
 
     const opened: Listener[] = [];
     try {
