@@ -1,0 +1,133 @@
+/**
+ * Go's http.ServeContent, which Caddy's file server ends in: Last-Modified,
+ * preconditions (304 / 412), Range (206, multipart/byteranges, 416), HEAD,
+ * and the body streamed from an open file with backpressure. The file is
+ * never read whole: small files take one read, larger ones a read stream
+ * piped into the response.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type { Ctx } from '../../types.js';
+import { checkPreconditions, ifRangeAllows } from './conditional.js';
+import { type ByteRange, contentRange, multipart, parseRange } from './ranges.js';
+
+/** Up to this size a file (or range) is sent with one read: a stream's first chunk would be the whole thing anyway. */
+const ONE_READ = 64 * 1024;
+
+export interface Content {
+  fh: FileHandle;
+  size: number;
+  /** Modification time in seconds, or null when it is not useful (no Last-Modified, no time preconditions). */
+  mtime: number | null;
+  /** The status every write uses instead of its own (Caddy's statusOverrideResponseWriter); 0 for none. */
+  statusOverride: number;
+}
+
+function writeHead(ctx: Ctx, status: number, override: number): void {
+  ctx.res.statusCode = override > 0 ? override : status;
+}
+
+/** http.Error as ServeContent uses it: a short text body, no sniffing. */
+function httpError(ctx: Ctx, status: number, message: string, override: number): void {
+  const { res } = ctx;
+  res.removeHeader('Content-Length');
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  writeHead(ctx, status, override);
+  res.end(`${message}\n`);
+}
+
+export async function serveContent(ctx: Ctx, c: Content): Promise<void> {
+  const { req, res } = ctx;
+  const method = ctx.method;
+  if (c.mtime !== null) res.setHeader('Last-Modified', new Date(c.mtime * 1000).toUTCString());
+  const etagHeader = res.getHeader('ETag');
+  const etag = typeof etagHeader === 'string' ? etagHeader : '';
+
+  const pre = checkPreconditions(req, method, etag, c.mtime);
+  if (pre === 'failed') {
+    writeHead(ctx, 412, c.statusOverride);
+    res.end();
+    return;
+  }
+  if (pre === 'not-modified') {
+    // writeNotModified: a 304 carries validators, not a description of a body.
+    res.removeHeader('Content-Type');
+    res.removeHeader('Content-Length');
+    res.removeHeader('Content-Encoding');
+    if (etag !== '') res.removeHeader('Last-Modified');
+    writeHead(ctx, 304, c.statusOverride);
+    res.end();
+    return;
+  }
+
+  let rangeHeader = typeof req.headers.range === 'string' ? req.headers.range : '';
+  if (rangeHeader !== '' && !ifRangeAllows(req, method, etag, c.mtime)) rangeHeader = '';
+
+  const size = c.size;
+  let ranges = parseRange(rangeHeader, size);
+  if (ranges === 'no-overlap' && size === 0) ranges = [];
+  if (ranges === 'no-overlap') {
+    res.setHeader('Content-Range', `bytes */${size}`);
+    return httpError(ctx, 416, 'invalid range: failed to overlap', c.statusOverride);
+  }
+  if (ranges === 'invalid') return httpError(ctx, 416, 'invalid range', c.statusOverride);
+  // Ranges that add up to more than the file are a waste of everyone's time: send the file.
+  if (ranges.reduce((n, r) => n + r.length, 0) > size) ranges = [];
+
+  let status = 200;
+  let sendSize = size;
+  let parts: ByteRange[] = [{ start: 0, length: size }];
+  let framing: ReturnType<typeof multipart> | null = null;
+  if (ranges.length === 1) {
+    status = 206;
+    parts = ranges;
+    sendSize = ranges[0]!.length;
+    res.setHeader('Content-Range', contentRange(ranges[0]!, size));
+  } else if (ranges.length > 1) {
+    status = 206;
+    parts = ranges;
+    const ct = res.getHeader('Content-Type');
+    framing = multipart(ranges, size, typeof ct === 'string' ? ct : '');
+    sendSize = framing.length;
+    res.setHeader('Content-Type', `multipart/byteranges; boundary=${framing.boundary}`);
+  }
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Content-Length', sendSize);
+  writeHead(ctx, status, c.statusOverride);
+
+  if (method === 'HEAD' || sendSize === 0) {
+    res.end();
+    return;
+  }
+  try {
+    if (framing === null && sendSize <= ONE_READ) {
+      const r = parts[0]!;
+      const buf = Buffer.allocUnsafe(r.length);
+      const { bytesRead } = await c.fh.read(buf, 0, r.length, r.start);
+      if (bytesRead !== r.length) throw new Error('file shrank while being sent');
+      res.end(buf);
+      return;
+    }
+    const fh = c.fh;
+    const f = framing;
+    await pipeline(async function* () {
+      for (let i = 0; i < parts.length; i++) {
+        if (f !== null) yield Buffer.from(f.heads[i]!);
+        const r = parts[i]!;
+        let sent = 0;
+        for await (const chunk of fh.createReadStream({ start: r.start, end: r.start + r.length - 1, autoClose: false })) {
+          sent += (chunk as Buffer).length;
+          yield chunk as Buffer;
+        }
+        // A file cut short under us would leave the client waiting for the promised Content-Length.
+        if (sent !== r.length) throw new Error('file shrank while being sent');
+      }
+      if (f !== null) yield Buffer.from(f.tail);
+    }, res);
+  } catch {
+    // The client went away, or the file became unreadable mid-body: the
+    // status is already sent, so all that is left is to drop the connection.
+    if (!res.destroyed) res.destroy();
+  }
+}
