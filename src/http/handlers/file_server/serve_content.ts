@@ -7,6 +7,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { statusText } from '../../errors.js';
 import type { Ctx } from '../../types.js';
 import { checkPreconditions, ifRangeAllows } from './conditional.js';
 import { type ByteRange, contentRange, multipart, parseRange } from './ranges.js';
@@ -24,17 +25,22 @@ export interface Content {
 }
 
 function writeHead(ctx: Ctx, status: number, override: number): void {
-  ctx.res.statusCode = override > 0 ? override : status;
+  const code = override > 0 ? override : status;
+  ctx.res.statusCode = code;
+  // Go's reason phrases (Node says "Range Not Satisfiable" where Go says "Requested Range Not Satisfiable").
+  const text = statusText(code);
+  if (text !== '') ctx.res.statusMessage = text;
 }
 
 /** http.Error as ServeContent uses it: a short text body, no sniffing. */
 function httpError(ctx: Ctx, status: number, message: string, override: number): void {
   const { res } = ctx;
-  res.removeHeader('Content-Length');
+  const body = `${message}\n`;
+  res.setHeader('Content-Length', Buffer.byteLength(body));
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   writeHead(ctx, status, override);
-  res.end(`${message}\n`);
+  res.end(body);
 }
 
 export async function serveContent(ctx: Ctx, c: Content): Promise<void> {
