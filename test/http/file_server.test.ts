@@ -64,6 +64,11 @@ beforeAll(async () => {
   writeFileSync(join(root, 'list', 'A.md'), 'a');
   writeFileSync(join(root, 'list', 'c<&>.txt'), 'cccccccc');
   writeFileSync(join(root, 'list', '.secret'), 'hidden by name, at any depth');
+  for (const r of ['release-1', 'release-2']) {
+    mkdirSync(join(dir, r));
+    writeFileSync(join(dir, r, 'release.txt'), r);
+  }
+  symlinkSync('release-1', join(dir, 'current'));
   symlinkSync(join(outside, 'passwd'), join(root, 'escape'));
   symlinkSync(outside, join(root, 'escape-dir'));
   symlinkSync('hello.txt', join(root, 'alias.txt'));
@@ -95,6 +100,7 @@ beforeAll(async () => {
             ],
           },
           { match: [{ path: ['/gone/*'] }], handle: [{ handler: 'file_server', status_code: 410 }] },
+          { match: [{ path: ['/release.txt'] }], handle: [{ handler: 'file_server', root: join(dir, 'current') }] },
           { match: [{ path: ['/nobrowse/*'] }], handle: [{ handler: 'file_server', root: join(root, 'list'), canonical_uris: false }] },
           { handle: [fileServer] },
         ],
@@ -149,6 +155,16 @@ describe('traversal: never a byte from outside the root', () => {
     const r = await curl([url('/alias.txt')]);
     expect(r.status).toBe(200);
     expect(r.body.toString()).toBe('hello world, this is a text file\n');
+  });
+
+  it('a root that is a symlink keeps working when a deploy swaps it', async () => {
+    expect((await curl([url('/release.txt')])).body.toString()).toBe('release-1');
+    const { renameSync } = await import('node:fs');
+    symlinkSync('release-2', join(dir, 'current.new'));
+    renameSync(join(dir, 'current.new'), join(dir, 'current')); // atomic, as deploy tools do it
+    const r = await curl([url('/release.txt')]);
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe('release-2');
   });
 
   it('cleaned paths that stay inside the root are served, as Caddy does', async () => {

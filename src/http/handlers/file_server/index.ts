@@ -102,6 +102,15 @@ function fsError(err: unknown): HandlerError {
   }
 }
 
+/** Real paths of roots seen recently (bounded: roots with placeholders could be many). */
+const realRoots = new Map<string, string>();
+async function resolveRoot(root: string): Promise<string> {
+  const real = await realpath(root);
+  if (realRoots.size >= 256) realRoots.clear();
+  realRoots.set(root, real);
+  return real;
+}
+
 registerHandler('file_server', (config) => {
   // fs: only the local disk. Caddy's default is "{http.vars.fs}", unset → the default file system.
   if (config.fs !== undefined && config.fs !== '' && config.fs !== '{http.vars.fs}') {
@@ -151,8 +160,16 @@ registerHandler('file_server', (config) => {
     let realRoot: string;
     let real: string | null;
     try {
-      realRoot = await realpath(root);
+      // The root's real path is remembered; when a file seems to lie outside
+      // it, the root is resolved afresh first (a deploy may have swapped a
+      // `current -> release-N` symlink), so the cache never refuses wrongly.
+      const cached = realRoots.get(root);
+      realRoot = cached ?? (await resolveRoot(root));
       real = await realInside(filename, realRoot);
+      if (real === null && cached !== undefined) {
+        realRoot = await resolveRoot(root);
+        if (realRoot !== cached) real = await realInside(filename, realRoot);
+      }
     } catch (err) {
       const e = fsError(err);
       if (e.status === 404) return notFound(next);
