@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-// Benchmarks: `npm run bench [-- NAME... ] [--runs N]` (default: all, 5 runs).
+// Benchmarks: `npm run bench [-- NAME... ] [--runs N]` (default: all; 5 runs, static 3).
 // Each benchmark reports medians and a ratio against a reference measured in
 // the same invocation on the same machine, so numbers compare across runs.
 //
 //   adapt   a generated 1,000-site Caddyfile: `tsweb adapt` as a process
 //           (dist/tsweb.cjs, Node start-up included), adaptCaddyfile() in
 //           process (after one warm-up), and `caddy adapt` (Debian's caddy).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+//   static  a 1 KB and a 100 KB file served by `tsweb run` and `caddy run`
+//           (same Caddyfile, access logs off), loaded with wrk (keep-alive,
+//           50 connections, 2 threads); runs interleaved tsweb, caddy, ...;
+//           median requests/s and p99 latency, ratio tsweb/caddy.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -237,17 +242,156 @@ async function benchAdapt({ runs }) {
   }
 }
 
+// ---------- static ----------
+
+const WRK = { connections: 50, threads: 2, seconds: 4, warmupSeconds: 1 };
+
+/** A free loopback port (bound and released; the servers bind it right after). */
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Starts a server process; its output is kept (last lines) for error messages. */
+function startServer(name, cmd, args, cwd) {
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d) => {
+    out = (out + d).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  return { name, child, exited, output: () => out.trim().split('\n').slice(-3).join(' | ') };
+}
+
+/** Stops a server by its pid: SIGTERM, then SIGKILL if it lingers. */
+async function stopServer(s) {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+  s.child.kill('SIGTERM');
+  const t = setTimeout(() => s.child.kill('SIGKILL'), 5000);
+  await s.exited;
+  clearTimeout(t);
+}
+
+/** Waits until `url` answers 200 (or the server exits, or 15 s pass). */
+async function waitReady(s, url) {
+  const deadline = Date.now() + 15_000;
+  let exited = false;
+  s.exited.then(() => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${s.name} exited before serving: ${s.output()}`);
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await r.arrayBuffer();
+      if (r.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${s.name} did not serve ${url} within 15 s: ${s.output()}`);
+}
+
+const wrkUnits = { us: 1e-3, ms: 1, s: 1e3, m: 60e3 };
+
+/** One wrk run: requests/s and p99 latency in ms. */
+function runWrk(url, seconds) {
+  const args = ['-t', String(WRK.threads), '-c', String(WRK.connections), '-d', `${seconds}s`, '--latency', url];
+  const r = spawnSync('wrk', args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  if (r.error) throw new Error(`wrk: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`wrk exited ${r.status}: ${r.stderr.trim()}`);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
+  const p99 = /^\s*99%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(r.stdout);
+  if (!rps || !p99) throw new Error(`cannot read wrk's output: ${r.stdout}`);
+  // Non-2xx answers or socket errors would make a fast server look faster than it is.
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout);
+  if (non2xx) throw new Error(`${url}: ${non2xx[1]} non-2xx responses under load`);
+  return { rps: Number(rps[1]), p99: Number(p99[1]) * wrkUnits[p99[2]] };
+}
+
+const latency = (x) => `${x >= 10 ? x.toFixed(1) : x.toFixed(2)} ms`;
+
+async function benchStatic({ runs, runsGiven }) {
+  if (!runsGiven) runs = 3;
+  if (!hasCommand('wrk')) throw new Error('wrk is not installed (apt-get install wrk)');
+  const withCaddy = hasCommand('caddy');
+  const dir = mkdtempSync(join(tmpdir(), 'tsweb-bench-'));
+  const started = [];
+  try {
+    const site = join(dir, 'site');
+    mkdirSync(site);
+    const files = [
+      { name: '1k.txt', label: '1 KB', size: 1024 },
+      { name: '100k.txt', label: '100 KB', size: 100 * 1024 },
+    ];
+    for (const f of files) writeFileSync(join(site, f.name), Buffer.alloc(f.size, 'tsweb static benchmark\n'));
+
+    const servers = [{ name: 'tsweb', cmd: process.execPath, args: (cfg) => [cli, 'run', '--config', cfg, '--adapter', 'caddyfile'] }];
+    if (withCaddy) servers.push({ name: 'caddy', cmd: 'caddy', args: (cfg) => ['run', '--config', cfg, '--adapter', 'caddyfile'] });
+    for (const s of servers) {
+      s.port = await freePort();
+      // No `log` directive: no access logs. Admin off so nothing else listens.
+      const cfg = join(dir, `Caddyfile.${s.name}`);
+      writeFileSync(cfg, `{\n\tadmin off\n}\n\n:${s.port} {\n\troot * ${site}\n\tfile_server\n}\n`);
+      s.proc = startServer(s.name, s.cmd, s.args(cfg), dir);
+      started.push(s.proc);
+      await waitReady(s.proc, `http://127.0.0.1:${s.port}/${files[0].name}`);
+    }
+    const version = withCaddy ? caddyVersion() : '';
+    console.log(
+      `static: wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s (keep-alive), ${runs} runs interleaved after a ${WRK.warmupSeconds} s warm-up; ` +
+        (withCaddy ? `reference caddy ${version}\n` : 'caddy not installed: no reference measured\n'),
+    );
+
+    const rows = [['', 'req/s (median)', 'min', 'max', 'p99 (median)']];
+    const ratios = [];
+    for (const f of files) {
+      const results = new Map(servers.map((s) => [s.name, []]));
+      for (const s of servers) runWrk(`http://127.0.0.1:${s.port}/${f.name}`, WRK.warmupSeconds);
+      for (let i = 0; i < runs; i++) {
+        for (const s of servers) {
+          if (s.proc.child.exitCode !== null) throw new Error(`${s.name} exited during the benchmark: ${s.proc.output()}`);
+          results.get(s.name).push(runWrk(`http://127.0.0.1:${s.port}/${f.name}`, WRK.seconds));
+        }
+      }
+      const med = {};
+      for (const s of servers) {
+        const rs = results.get(s.name).map((r) => r.rps);
+        med[s.name] = median(rs);
+        const round = (x) => Math.round(x).toLocaleString('en');
+        rows.push([`${s.name} ${f.label}`, round(med[s.name]), round(Math.min(...rs)), round(Math.max(...rs)), latency(median(results.get(s.name).map((r) => r.p99)))]);
+      }
+      if (withCaddy) ratios.push(`${f.label}: ${(med.tsweb / med.caddy).toFixed(2)}x`);
+    }
+    console.log(table(rows));
+    console.log('');
+    if (withCaddy) console.log(`ratio tsweb/caddy, requests/s: ${ratios.join(', ')} (above 1: tsweb faster)`);
+  } finally {
+    for (const p of started) await stopServer(p);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------- driver ----------
 
-const benchmarks = { adapt: benchAdapt };
+const benchmarks = { adapt: benchAdapt, static: benchStatic };
 
 async function main(argv) {
   let runs = 5;
+  let runsGiven = false;
   const names = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--runs' || a.startsWith('--runs=')) {
       runs = Number(a.includes('=') ? a.slice(7) : argv[++i]);
+      runsGiven = true;
       if (!Number.isInteger(runs) || runs < 1) {
         console.error('Error: --runs needs a positive integer');
         return 2;
@@ -269,7 +413,7 @@ async function main(argv) {
   let failed = 0;
   for (const name of names.length ? names : Object.keys(benchmarks)) {
     try {
-      await benchmarks[name]({ runs });
+      await benchmarks[name]({ runs, runsGiven });
     } catch (err) {
       failed++;
       console.error(`benchmark ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
