@@ -1,13 +1,15 @@
 // Entry point of the tsweb executable: dispatches to one module per verb.
 import { command as adapt } from './adapt.js';
 import type { Command } from './command.js';
+import { command as fileServer } from './file_server.js';
 import { command as fmt } from './fmt.js';
+import { command as hashPassword } from './hash_password.js';
 import { helpCommand, rootUsage, unknownCommandMessage } from './help.js';
 import { command as run } from './run.js';
 import { command as validate } from './validate.js';
 import { command as version } from './version.js';
 
-const commands: Command[] = [adapt, fmt, run, validate, version];
+const commands: Command[] = [adapt, fileServer, fmt, hashPassword, run, validate, version];
 commands.push(helpCommand(() => commands));
 
 async function main(argv: string[]): Promise<number> {
