@@ -12,7 +12,7 @@
  * Everything in the config is checked and compiled here, once.
  */
 import { realpathSync } from 'node:fs';
-import { type FileHandle, open, realpath } from 'node:fs/promises';
+import { open, realpath } from 'node:fs/promises';
 import { base } from '../../gopath.js';
 import { errorStatus } from '../../errors.js';
 import { registerHandler, type JSONObject } from '../../registry.js';
@@ -24,6 +24,7 @@ import { calculateEtag, usefulMtime } from './conditional.js';
 import { acceptedEncodings, precompressors } from './encodings.js';
 import { sortKeys } from './listing.js';
 import { typeByExtension } from './mime.js';
+import { closeQuietly, FileOpener, type OpenedFile } from './open.js';
 import { absPath, errCode, fileHidden, normalizeHide, realInside, sanitizedPathJoin } from './paths.js';
 import { redirect } from './redirect.js';
 import { serveContent } from './serve_content.js';
@@ -143,6 +144,8 @@ registerHandler('file_server', (config) => {
   }
   const order = stringList(config.precompressed_order, 'precompressed_order');
 
+  const opener = new FileOpener();
+
   const notFound = (next: Next): Promise<void> => {
     if (passThru) return next();
     throw new HandlerError(404, 'not found');
@@ -158,42 +161,36 @@ registerHandler('file_server', (config) => {
     const filename = sanitizedPathJoin(root, ctx.path);
 
     let realRoot: string;
-    let real: string | null;
+    let file: OpenedFile | null;
     try {
       // The root's real path is remembered; when a file seems to lie outside
       // it, the root is resolved afresh first (a deploy may have swapped a
       // `current -> release-N` symlink), so the cache never refuses wrongly.
       const cached = realRoots.get(root);
       realRoot = cached ?? (await resolveRoot(root));
-      real = await realInside(filename, realRoot);
-      if (real === null && cached !== undefined) {
+      file = opener.open(filename, realRoot);
+      if (file === null && cached !== undefined) {
         realRoot = await resolveRoot(root);
-        if (realRoot !== cached) real = await realInside(filename, realRoot);
+        if (realRoot !== cached) file = opener.open(filename, realRoot);
       }
     } catch (err) {
       const e = fsError(err);
       if (e.status === 404) return notFound(next);
+      if (e.status === 503) res.setHeader('Retry-After', String(2 + Math.floor(Math.random() * 3)));
       throw e;
     }
-    if (real === null) return notFound(next);
+    if (file === null) return notFound(next);
 
-    const handles: FileHandle[] = [];
-    const openFile = async (p: string) => {
-      const fh = await open(p, 'r');
-      handles.push(fh);
-      return { fh, st: await fh.stat() };
+    // Every descriptor opened here is closed in the finally, except the one
+    // handed to serveContent, which closes it itself (maybe after streaming).
+    const open = new Set<number>([file.fd]);
+    const openFile = (p: string): OpenedFile | null => {
+      const f = opener.open(p, realRoot);
+      if (f !== null) open.add(f.fd);
+      return f;
     };
     try {
-      let file: Awaited<ReturnType<typeof openFile>>;
-      try {
-        file = await openFile(real);
-      } catch (err) {
-        const e = fsError(err);
-        if (e.status === 404) return await notFound(next);
-        if (e.status === 503) res.setHeader('Retry-After', String(2 + Math.floor(Math.random() * 3)));
-        throw e;
-      }
-
+      const real = file.real;
       // A directory: serve its first index file, if one exists and is not hidden.
       let served = filename;
       let servedReal = real;
@@ -203,14 +200,12 @@ registerHandler('file_server', (config) => {
           const indexPath = sanitizedPathJoin(filename, tpl(repl));
           if (fileHidden(indexPath, hide)) continue;
           try {
-            const r = await realInside(indexPath, realRoot);
-            if (r === null) continue;
-            const candidate = await openFile(r);
+            const candidate = openFile(indexPath);
             // A directory named like an index file is not one.
-            if (!candidate.st.isFile()) continue;
+            if (candidate === null || !candidate.st.isFile()) continue;
             file = candidate;
             served = indexPath;
-            servedReal = r;
+            servedReal = candidate.real;
             implicitIndex = true;
             break;
           } catch {
@@ -254,10 +249,8 @@ registerHandler('file_server', (config) => {
           const suffix = offered.get(ae);
           if (suffix === undefined) continue;
           try {
-            const r = await realInside(served + suffix, realRoot);
-            if (r === null) continue;
-            const side = await openFile(r);
-            if (!side.st.isFile()) continue;
+            const side = openFile(served + suffix);
+            if (side === null || !side.st.isFile()) continue;
             body = side;
             res.setHeader('Content-Encoding', ae);
             if (etag === '' && etagExts.length > 0) etag = await etagFromFile(served + suffix, etagExts, realRoot);
@@ -283,9 +276,10 @@ registerHandler('file_server', (config) => {
       let override = ctx.error ? errorStatus(ctx.error) : 0;
       if (status !== null) override = status(repl);
 
-      await serveContent(ctx, { fh: body.fh, size: body.st.size, mtime, statusOverride: override });
+      open.delete(body.fd);
+      await serveContent(ctx, { fd: body.fd, close: closeQuietly, size: body.st.size, mtime, statusOverride: override });
     } finally {
-      for (const fh of handles) await fh.close().catch(() => {});
+      for (const fd of open) closeQuietly(fd);
     }
   };
 });

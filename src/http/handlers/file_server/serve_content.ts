@@ -1,22 +1,35 @@
 /**
  * Go's http.ServeContent, which Caddy's file server ends in: Last-Modified,
  * preconditions (304 / 412), Range (206, multipart/byteranges, 416), HEAD,
- * and the body streamed from an open file with backpressure. The file is
- * never read whole: small files take one read, larger ones a read stream
- * piped into the response.
+ * and the body streamed from an open file with backpressure. Small files
+ * (and ranges) are read with one synchronous read and sent with one
+ * res.end(buffer); larger ones are read in chunks piped into the response,
+ * never whole.
  */
-import type { FileHandle } from 'node:fs/promises';
+import { read, readSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import { statusText } from '../../errors.js';
 import type { Ctx } from '../../types.js';
 import { checkPreconditions, ifRangeAllows } from './conditional.js';
 import { type ByteRange, contentRange, multipart, parseRange } from './ranges.js';
 
-/** Up to this size a file (or range) is sent with one read: a stream's first chunk would be the whole thing anyway. */
-const ONE_READ = 64 * 1024;
+/**
+ * Up to this size a file (or range) is read with one synchronous read and
+ * sent with one write: a page-cache copy of this size takes microseconds,
+ * far less than a thread-pool round trip per chunk. Bounded so a slow
+ * client never pins more than this in memory.
+ */
+const ONE_READ = 128 * 1024;
+/** Chunk size when streaming larger bodies. */
+const CHUNK = 64 * 1024;
+
+const readAsync = promisify(read);
 
 export interface Content {
-  fh: FileHandle;
+  /** An open descriptor; serveContent owns it from here on and closes it (once no read is pending). */
+  fd: number;
+  close: (fd: number) => void;
   size: number;
   /** Modification time in seconds, or null when it is not useful (no Last-Modified, no time preconditions). */
   mtime: number | null;
@@ -44,6 +57,17 @@ function httpError(ctx: Ctx, status: number, message: string, override: number):
 }
 
 export async function serveContent(ctx: Ctx, c: Content): Promise<void> {
+  // The streaming path hands the descriptor to its reader, which closes it
+  // after its last read; every other path is done with it when send returns.
+  let handedOff = false;
+  try {
+    await send(ctx, c, () => (handedOff = true));
+  } finally {
+    if (!handedOff) c.close(c.fd);
+  }
+}
+
+async function send(ctx: Ctx, c: Content, handOff: () => void): Promise<void> {
   const { req, res } = ctx;
   const method = ctx.method;
   if (c.mtime !== null) res.setHeader('Last-Modified', new Date(c.mtime * 1000).toUTCString());
@@ -110,26 +134,35 @@ export async function serveContent(ctx: Ctx, c: Content): Promise<void> {
     if (framing === null && sendSize <= ONE_READ) {
       const r = parts[0]!;
       const buf = Buffer.allocUnsafe(r.length);
-      const { bytesRead } = await c.fh.read(buf, 0, r.length, r.start);
+      const bytesRead = readSync(c.fd, buf, 0, r.length, r.start);
       if (bytesRead !== r.length) throw new Error('file shrank while being sent');
       res.end(buf);
       return;
     }
-    const fh = c.fh;
+    const { fd, close } = c;
     const f = framing;
     await pipeline(async function* () {
-      for (let i = 0; i < parts.length; i++) {
-        if (f !== null) yield Buffer.from(f.heads[i]!);
-        const r = parts[i]!;
-        let sent = 0;
-        for await (const chunk of fh.createReadStream({ start: r.start, end: r.start + r.length - 1, autoClose: false })) {
-          sent += (chunk as Buffer).length;
-          yield chunk as Buffer;
+      // From its first step the generator owns the descriptor: its finally
+      // runs only once no read is pending (a return() waits for the await),
+      // so the number is never closed under a read in the thread pool.
+      handOff();
+      try {
+        for (let i = 0; i < parts.length; i++) {
+          if (f !== null) yield Buffer.from(f.heads[i]!);
+          const r = parts[i]!;
+          for (let pos = r.start, end = r.start + r.length; pos < end; ) {
+            const want = Math.min(CHUNK, end - pos);
+            const { bytesRead, buffer } = await readAsync(fd, Buffer.allocUnsafe(want), 0, want, pos);
+            // A file cut short under us would leave the client waiting for the promised Content-Length.
+            if (bytesRead === 0) throw new Error('file shrank while being sent');
+            pos += bytesRead;
+            yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
+          }
         }
-        // A file cut short under us would leave the client waiting for the promised Content-Length.
-        if (sent !== r.length) throw new Error('file shrank while being sent');
+        if (f !== null) yield Buffer.from(f.tail);
+      } finally {
+        close(fd);
       }
-      if (f !== null) yield Buffer.from(f.tail);
     }, res);
   } catch {
     // The client went away, or the file became unreadable mid-body: the
