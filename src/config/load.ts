@@ -14,6 +14,8 @@ import { type Listener, ListenerPool } from '../http/listeners.js';
 import { type EngineLog, silentLog } from '../http/log.js';
 import { ProvisionError } from '../http/provision.js';
 import type { JSONObject } from '../http/registry.js';
+import { type Logging, provisionLogging } from '../log/logging.js';
+import type { StdStreams } from '../log/writers.js';
 import { ConfigValidationError, validateConfig } from './validate.js';
 
 /** A config that was rejected; the running one (if any) is unaffected. */
@@ -29,6 +31,8 @@ export interface LoadOptions {
 export interface RuntimeOptions {
   log?: EngineLog;
   env?: NodeJS.ProcessEnv;
+  /** Where `output stdout` / `output stderr` logs go instead of the process's streams (tests). */
+  logStreams?: StdStreams;
 }
 
 const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -38,14 +42,20 @@ const dormantApps = new Set(['tls', 'pki', 'events']);
 
 export class Runtime {
   private readonly pool: ListenerPool;
-  private readonly log: EngineLog;
+  /** The process's own logger: the default log of a config that does not configure one. */
+  private readonly bootLog: EngineLog;
+  /** The running config's logs (`logging`); the runtime's own lines go there too. */
+  private logging: Logging | null = null;
+  private readonly log: EngineLog = (level, logger, msg, fields) => (this.logging?.log ?? this.bootLog)(level, logger, msg, fields);
+  private readonly logStreams: StdStreams | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private app: HTTPApp | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
 
   constructor(opts: RuntimeOptions = {}) {
-    this.log = opts.log ?? silentLog;
+    this.bootLog = opts.log ?? silentLog;
+    this.logStreams = opts.logStreams;
     this.env = opts.env ?? process.env;
     this.pool = new ListenerPool(this.log);
   }
@@ -89,10 +99,19 @@ export class Runtime {
       if (name !== 'http' && dormantApps.has(name)) this.log('warn', '', `the ${name} app is not implemented yet; its config is ignored`, { app: name });
     }
 
+    // Logs first, as Caddy sets them up before any app: modules log through them.
+    let logging: Logging;
+    try {
+      logging = provisionLogging(isObj(config) ? config.logging : undefined, { fallback: this.bootLog, streams: this.logStreams });
+    } catch (err) {
+      throw new LoadError(`setting up logging: ${(err as Error).message}`, { cause: err });
+    }
+
     let app: HTTPApp;
     try {
-      app = provisionHTTPApp(apps.http, { configFiles: opts.configFiles, log: this.log, env: this.env });
+      app = provisionHTTPApp(apps.http, { configFiles: opts.configFiles, log: logging.log, env: this.env });
     } catch (err) {
+      await logging.close();
       if (err instanceof ProvisionError) throw new LoadError(err.message, { cause: err });
       throw err;
     }
@@ -102,14 +121,18 @@ export class Runtime {
       removed = await this.pool.apply(app.servers);
     } catch (err) {
       await app.cleanup().catch(() => {});
+      await logging.close();
       throw new LoadError(`loading new config: http app module: start: ${(err as Error).message}`, { cause: err });
     }
 
     const old = this.app;
+    const oldLogging = this.logging;
     this.app = app;
+    this.logging = logging;
     this.announce(app);
     // The old tree drains in the background; the caller does not wait for slow requests.
-    void this.retire(old, removed, old?.gracePeriod ?? app.gracePeriod);
+    // Its logs close after it: its last requests still write their access lines.
+    void this.retire(old, removed, old?.gracePeriod ?? app.gracePeriod).finally(() => oldLogging?.close());
   }
 
   private announce(app: HTTPApp): void {
@@ -150,5 +173,8 @@ export class Runtime {
       else this.log('info', 'http', 'servers shutting down with eternal grace period');
     }
     await this.retire(app, listeners, grace);
+    const logging = this.logging;
+    this.logging = null;
+    await logging?.close();
   }
 }

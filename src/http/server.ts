@@ -12,6 +12,8 @@
  * listeners switch to it, while requests already running finish on this one.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AccessLog, compileServerLogs, loggableRequest } from '../log/access.js';
+import { Duration } from '../log/value.js';
 import { type ClientIPOptions, compileClientIPOptions, createCtx, type CtxInfo } from './context.js';
 import { durationMs } from './duration.js';
 import { AbortRequest, errorStatus, toHandlerError, withError, writeStatus } from './errors.js';
@@ -86,6 +88,8 @@ export class Server {
     private readonly errorRoutes: Handler | null,
     private readonly log: EngineLog,
     private readonly ctxInfo: CtxInfo,
+    /** The server's `logs` (access logging); null: no access log lines. */
+    private readonly access: AccessLog | null = null,
   ) {}
 
   /** The request entry point; never throws, never leaves a response open. */
@@ -108,6 +112,8 @@ export class Server {
     }
 
     this.inflight++;
+    // Access log: counters start before any handler; the line is written where the request ends.
+    const rec = this.access?.begin(ctx);
     let timer: NodeJS.Timeout | undefined;
     if (this.limits.writeTimeout > 0) {
       // Go's WriteTimeout: the response must be written within this time of the request's headers.
@@ -115,6 +121,7 @@ export class Server {
     }
     this.serve(ctx).finally(() => {
       if (timer !== undefined) clearTimeout(timer);
+      if (rec !== undefined) this.access!.finish(ctx, rec);
       if (--this.inflight === 0) this.wakeIdle();
     });
   }
@@ -131,7 +138,7 @@ export class Server {
           // connection so the client sees a truncated response, not a spliced one
           // (Caddy's proxy does the same with http.ErrAbortHandler).
           const e = toHandlerError(err);
-          this.log('error', 'http.log.error', e.message, { request_id: ctx.id, status: errorStatus(e), err_id: e.id, note: 'response already started; connection closed' });
+          this.log('error', this.access?.errorLogger(ctx) ?? 'http.log.error', e.message, { ...this.errorFields(ctx), status: errorStatus(e), err_id: e.id, note: 'response already started; connection closed' });
           throw new AbortRequest();
         }
         await this.handleError(ctx, toHandlerError(err));
@@ -148,23 +155,33 @@ export class Server {
 
   private async handleError(ctx: Ctx, err: HandlerError): Promise<void> {
     const status = errorStatus(err);
-    const fields = { request_id: ctx.id, method: ctx.origMethod, host: ctx.req.headers.host, uri: ctx.req.url, status, err_id: err.id };
+    const fields = { ...this.errorFields(ctx), status, err_id: err.id };
+    const logger = this.access?.errorLogger(ctx) ?? 'http.log.error';
     if (this.errorRoutes === null) {
-      if (status >= 500) this.log('error', 'http.log.error', err.message, fields);
-      else this.log('debug', 'http.log.error', err.message, fields);
+      if (status >= 500) this.log('error', logger, err.message, fields);
+      else this.log('debug', logger, err.message, fields);
       writeStatus(ctx, status);
       return;
     }
     withError(ctx, err);
     try {
       await this.errorRoutes(ctx, () => errorEnd(ctx));
-      if (status >= 500) this.log('error', 'http.log.error', err.message, fields);
+      if (status >= 500) this.log('error', logger, err.message, fields);
     } catch (err2) {
       if (err2 instanceof AbortRequest) throw err2;
       const second = toHandlerError(err2);
-      this.log('error', 'http.log.error', 'error handling handler error', { ...fields, error: second.message, first_error: err.message });
+      this.log('error', logger, 'error handling handler error', { ...fields, error: second.message, first_error: err.message });
       writeStatus(ctx, status);
     }
+  }
+
+  /** What Caddy's error log says about the request: its id, the request as received, the time so far. */
+  private errorFields(ctx: Ctx): Record<string, unknown> {
+    return {
+      request_id: ctx.id,
+      request: loggableRequest(ctx, this.access?.logCredentials ?? false),
+      duration: new Duration(Number(process.hrtime.bigint() - ctx.start)),
+    };
   }
 
   /** Resolves once no request runs on this server (at once if none does). */
@@ -212,9 +229,11 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
 
   let limits: ServerLimits;
   let clientIP: ClientIPOptions;
+  let access: AccessLog | null;
   const listen: ListenAddress[] = [];
   try {
     clientIP = compileClientIPOptions(json);
+    access = compileServerLogs(json.logs, opts.log);
     limits = {
       readTimeout: durationMs(json.read_timeout, 'read_timeout') || defaultLimits.readTimeout,
       readHeaderTimeout: durationMs(json.read_header_timeout, 'read_header_timeout') || defaultLimits.readHeaderTimeout,
@@ -258,5 +277,5 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
       errorRoutes = compileRouteList(routes, scope, [...at, 'setting up server error handling routes']);
     }
   }
-  return new Server(name, listen, limits, tlsWanted, primary, errorRoutes, opts.log, { clientIP });
+  return new Server(name, listen, limits, tlsWanted, primary, errorRoutes, opts.log, { clientIP }, access);
 }
