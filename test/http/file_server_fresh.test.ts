@@ -52,6 +52,15 @@ describe('file_server never serves a remembered answer', () => {
     expect(await get('/note.txt')).toEqual({ status: 200, body: 'the second, longer version of the note' });
   });
 
+  it('an in-place edit that keeps the length is served at once', async () => {
+    writeFileSync(join(root, 'same.txt'), 'version A');
+    await new Promise((r) => setTimeout(r, 30)); // the edit lands in a later timestamp tick than the creation
+    expect((await get('/same.txt')).body).toBe('version A');
+    expect((await get('/same.txt')).body).toBe('version A');
+    writeFileSync(join(root, 'same.txt'), 'version B');
+    expect((await get('/same.txt')).body).toBe('version B');
+  });
+
   it('a file swapped for a link out of the root is refused on the next request', async () => {
     expect((await get('/swap.txt')).body).toBe('a plain file');
     symlinkSync(join(dir, 'outside', 'page.txt'), join(root, 'swap.new'));

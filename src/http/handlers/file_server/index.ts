@@ -183,10 +183,11 @@ registerHandler('file_server', (config) => {
 
     // Every descriptor opened here is closed in the finally, except the one
     // handed to serveContent, which closes it itself (maybe after streaming).
-    const open = new Set<number>([file.fd]);
+    const open = new Set<number>();
+    if (file.fd >= 0) open.add(file.fd);
     const openFile = (p: string): OpenedFile | null => {
       const f = opener.open(p, realRoot);
-      if (f !== null) open.add(f.fd);
+      if (f !== null && f.fd >= 0) open.add(f.fd);
       return f;
     };
     try {
@@ -277,7 +278,7 @@ registerHandler('file_server', (config) => {
       if (status !== null) override = status(repl);
 
       open.delete(body.fd);
-      await serveContent(ctx, { fd: body.fd, close: closeQuietly, size: body.st.size, mtime, statusOverride: override });
+      await serveContent(ctx, { fd: body.fd, body: body.body, close: closeQuietly, size: body.st.size, mtime, statusOverride: override });
     } finally {
       for (const fd of open) closeQuietly(fd);
     }

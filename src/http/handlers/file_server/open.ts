@@ -15,14 +15,18 @@
  * the remembered path is dropped and the request resolves afresh. Without
  * /proc nothing is remembered and the real path is resolved every time.
  */
-import { closeSync, constants, existsSync, fstatSync, openSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readlinkSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { errCode, isInside } from './paths.js';
+import { keepSmallFile, MAX_SMALL_FILE, smallFile } from './small_files.js';
 
 export interface OpenedFile {
+  /** The open descriptor, or -1 when the whole file is in `body` (nothing to close). */
   fd: number;
   st: Stats;
   /** The real (symlink-free) path of what is open. */
   real: string;
+  /** The whole content of a small file (small_files.ts), else null. */
+  body: Buffer | null;
 }
 
 /**
@@ -83,6 +87,30 @@ export class FileOpener {
    * cannot tell them apart). Other fs errors are thrown for the caller to map.
    */
   open(filename: string, realRoot: string): OpenedFile | null {
+    const kept = smallFile(filename);
+    if (kept !== null && isInside(kept.real, realRoot)) return { fd: -1, st: kept.st, real: kept.real, body: kept.body };
+    const f = this.openChecked(filename, realRoot);
+    return f === null ? null : this.keepIfSmall(filename, f);
+  }
+
+  /** A small regular file is read whole now (one read), remembered, and its descriptor closed. */
+  private keepIfSmall(filename: string, f: OpenedFile): OpenedFile {
+    if (!f.st.isFile() || f.st.size > MAX_SMALL_FILE) return f;
+    let body: Buffer;
+    try {
+      body = Buffer.allocUnsafe(f.st.size);
+      // Short (a file shrinking right now): leave it to the normal path, which notices.
+      if (readSync(f.fd, body, 0, body.length, 0) !== body.length) return f;
+    } catch {
+      return f;
+    }
+    closeQuietly(f.fd);
+    const file = { st: f.st, real: f.real, body };
+    keepSmallFile(filename, file);
+    return { fd: -1, ...file };
+  }
+
+  private openChecked(filename: string, realRoot: string): OpenedFile | null {
     if (!procFd) return this.openResolved(filename, realRoot);
     const now = Date.now();
     const hit = this.reals.get(filename);
@@ -119,7 +147,7 @@ export class FileOpener {
       return this.openResolved(filename, realRoot);
     }
     try {
-      return { fd, st: fstatSync(fd), real };
+      return { fd, st: fstatSync(fd), real, body: null };
     } catch (err) {
       closeQuietly(fd);
       throw err;
@@ -133,7 +161,7 @@ export class FileOpener {
     const fd = openOrNull(real);
     if (fd === null) return null;
     try {
-      return { fd, st: fstatSync(fd), real };
+      return { fd, st: fstatSync(fd), real, body: null };
     } catch (err) {
       closeQuietly(fd);
       throw err;

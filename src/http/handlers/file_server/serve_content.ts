@@ -27,8 +27,10 @@ const CHUNK = 64 * 1024;
 const readAsync = promisify(read);
 
 export interface Content {
-  /** An open descriptor; serveContent owns it from here on and closes it (once no read is pending). */
+  /** An open descriptor; serveContent owns it from here on and closes it (once no read is pending). -1 with `body`. */
   fd: number;
+  /** The whole file, when it is already in memory (then there is no descriptor). */
+  body: Buffer | null;
   close: (fd: number) => void;
   size: number;
   /** Modification time in seconds, or null when it is not useful (no Last-Modified, no time preconditions). */
@@ -63,7 +65,7 @@ export async function serveContent(ctx: Ctx, c: Content): Promise<void> {
   try {
     await send(ctx, c, () => (handedOff = true));
   } finally {
-    if (!handedOff) c.close(c.fd);
+    if (!handedOff && c.fd >= 0) c.close(c.fd);
   }
 }
 
@@ -131,6 +133,19 @@ async function send(ctx: Ctx, c: Content, handOff: () => void): Promise<void> {
     return;
   }
   try {
+    if (c.body !== null) {
+      const b = c.body;
+      if (framing === null) {
+        const r = parts[0]!;
+        res.end(r.length === b.length ? b : b.subarray(r.start, r.start + r.length));
+      } else {
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < parts.length; i++) chunks.push(Buffer.from(framing.heads[i]!), b.subarray(parts[i]!.start, parts[i]!.start + parts[i]!.length));
+        chunks.push(Buffer.from(framing.tail));
+        res.end(Buffer.concat(chunks));
+      }
+      return;
+    }
     if (framing === null && sendSize <= ONE_READ) {
       const r = parts[0]!;
       const buf = Buffer.allocUnsafe(r.length);
