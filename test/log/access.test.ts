@@ -232,3 +232,45 @@ describe('which requests are logged, and by which logger', () => {
     }
   });
 });
+
+describe('size and status as the client saw them', () => {
+  it('size counts the bytes sent (compressed by encode); an aborted request logs status 0', async () => {
+    const s = await serveConfig((port) => ({
+      logging: { logs: { default: { writer: { output: 'stderr' }, encoder: { format: 'json' } } } },
+      apps: {
+        http: {
+          servers: {
+            s: {
+              listen: [`127.0.0.1:${port}`],
+              logs: {},
+              routes: [
+                { match: [{ path: ['/abort'] }], handle: [{ handler: 'static_response', abort: true }] },
+                { handle: [{ handler: 'encode', encodings: { gzip: {} } }, respond('a'.repeat(5000))] },
+              ],
+            },
+          },
+        },
+      },
+    }));
+    try {
+      const { request } = await import('node:http');
+      const received = await new Promise<number>((resolve, reject) => {
+        const req = request({ port: s.port, host: '127.0.0.1', path: '/', headers: { 'Accept-Encoding': 'gzip' }, agent: false }, (r) => {
+          let n = 0;
+          r.on('data', (d: Buffer) => (n += d.length));
+          r.on('end', () => resolve(n));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      await get(s.port, '/abort').catch(() => {}); // the connection is cut: no response
+      await until(() => access(s).length >= 2, 'two access lines');
+      const [gz, aborted] = access(s);
+      expect(received).toBeLessThan(200);
+      expect(gz).toMatchObject({ size: received, status: 200, resp_headers: { 'Content-Encoding': ['gzip'] } });
+      expect(aborted).toMatchObject({ size: 0, status: 0, request: { uri: '/abort' } });
+    } finally {
+      await s.stop();
+    }
+  });
+});
