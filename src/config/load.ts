@@ -46,7 +46,9 @@ export class Runtime {
   private readonly bootLog: EngineLog;
   /** The running config's logs (`logging`); the runtime's own lines go there too. */
   private logging: Logging | null = null;
-  private readonly log: EngineLog = (level, logger, msg, fields) => (this.logging?.log ?? this.bootLog)(level, logger, msg, fields);
+  /** A config's logs while its listeners start (their lines belong to it, as in Caddy). */
+  private startingLogging: Logging | null = null;
+  private readonly log: EngineLog = (level, logger, msg, fields) => (this.startingLogging?.log ?? this.logging?.log ?? this.bootLog)(level, logger, msg, fields);
   private readonly logStreams: StdStreams | undefined;
   private readonly env: NodeJS.ProcessEnv;
   private app: HTTPApp | null = null;
@@ -117,9 +119,11 @@ export class Runtime {
     }
 
     let removed: Listener[];
+    this.startingLogging = logging;
     try {
       removed = await this.pool.apply(app.servers);
     } catch (err) {
+      this.startingLogging = null;
       await app.cleanup().catch(() => {});
       await logging.close();
       throw new LoadError(`loading new config: http app module: start: ${(err as Error).message}`, { cause: err });
@@ -127,6 +131,7 @@ export class Runtime {
 
     const old = this.app;
     const oldLogging = this.logging;
+    this.startingLogging = null;
     this.app = app;
     this.logging = logging;
     this.announce(app);

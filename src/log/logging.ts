@@ -118,12 +118,6 @@ export class Logging {
   /** The engine's log function for this config. */
   readonly log: EngineLog = (level, logger, msg, fields) => this.emit(level, logger, msg, fields ?? {});
 
-  /** Whether any sink would take `level` from `logger` (skips building fields nobody writes). */
-  enabled(level: Level, logger: string): boolean {
-    const r = levelRank[level];
-    return this.sinksFor(logger).some((s) => r >= s.minRank);
-  }
-
   emit(level: Level, logger: string, msg: string, fields: Record<string, unknown>): void {
     const sinks = this.sinksFor(logger);
     if (sinks.length === 0) return;
