@@ -149,7 +149,8 @@ export class AccessLog {
 
   /** The access log line(s) for a finished request. */
   finish(ctx: Ctx, rec: Recorder): void {
-    if (ctx.vars.get('log_skip') === true) return;
+    // log_skip (Caddy 2.8+), skip_log (the same var before the rename).
+    if (ctx.vars.get('log_skip') === true || ctx.vars.get('skip_log') === true) return;
     const names = this.namesFor(ctx.req.headers.host ?? '');
     if (names === null) return;
     const { res } = ctx;
