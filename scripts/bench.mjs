@@ -344,6 +344,14 @@ async function benchStatic({ runs, runsGiven }) {
       started.push(s.proc);
       await waitReady(s.proc, `http://127.0.0.1:${s.port}/${files[0].name}`);
     }
+    // Both must serve the same bytes, or the comparison means nothing.
+    for (const s of servers) {
+      for (const f of files) {
+        const r = await fetch(`http://127.0.0.1:${s.port}/${f.name}`);
+        const body = Buffer.from(await r.arrayBuffer());
+        if (r.status !== 200 || body.length !== f.size) throw new Error(`${s.name} answered ${r.status} with ${body.length} bytes for ${f.name}`);
+      }
+    }
     const version = withCaddy ? caddyVersion() : '';
     console.log(
       `static: wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s (keep-alive), ${runs} runs interleaved after a ${WRK.warmupSeconds} s warm-up; ` +
