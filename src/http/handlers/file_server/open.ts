@@ -98,7 +98,8 @@ export class FileOpener {
     if (!f.st.isFile() || f.st.size > MAX_SMALL_FILE) return f;
     let body: Buffer;
     try {
-      body = Buffer.allocUnsafe(f.st.size);
+      // Its own memory, not a slice of Node's shared pool: a kept slice would pin the whole pool chunk.
+      body = Buffer.allocUnsafeSlow(f.st.size);
       // Short (a file shrinking right now): leave it to the normal path, which notices.
       if (readSync(f.fd, body, 0, body.length, 0) !== body.length) return f;
     } catch {
