@@ -106,10 +106,11 @@ function readStdinLine(): Promise<string> {
  */
 function readSecretFromTTY(prompt: string): Promise<string> {
   const stdin = process.stdin;
+  // Echo off before the prompt shows: whatever is typed once it is visible stays hidden.
+  stdin.setRawMode(true);
   process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let line: number[] = [];
-    stdin.setRawMode(true);
     const finish = (err: Error | null) => {
       stdin.off('data', onData);
       stdin.setRawMode(false);
