@@ -2,7 +2,7 @@
 // on two free ports; the same requests must get the same status, body and
 // headers (except the ones that name the server or the moment).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Pair, type Req, startPair } from './serve-diff.ts';
+import { type Pair, type Req, startPair } from './serve-diff.js';
 
 // Only core handlers and matchers; `error` messages without placeholders
 // (Caddy 2.6.2 did not replace them, current Caddy does).

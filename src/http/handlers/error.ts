@@ -14,6 +14,8 @@ registerHandler('error', (config) => {
   // Current Caddy replaces known placeholders in the message (2.6.2 did not).
   const message = compileTemplate(config.error ?? '', 'keep');
   return async (ctx) => {
-    throw new HandlerError(status === null ? 500 : status(ctx.repl), message(ctx.repl));
+    // StaticError always wraps a Go error, so an empty message stays empty in {err.message}.
+    const text = message(ctx.repl);
+    throw new HandlerError(status === null ? 500 : status(ctx.repl), text, new Error(text));
   };
 });

@@ -199,7 +199,9 @@ function errorKey(key: string): RequestGetter | null {
     case 'http.error.status_text':
       return (ctx) => (ctx.error ? goStatusText(ctx.error.status) : undefined);
     case 'http.error.message':
-      return (ctx) => (ctx.error ? ctx.error.message || goStatusText(ctx.error.status) : undefined);
+      // Go: Err.Error() when the HandlerError wraps an error (even an empty one, as `error 500`
+      // does), the status text only when it wraps none; a cause stands for the wrapped error.
+      return (ctx) => (ctx.error ? (ctx.error.message !== '' || ctx.error.cause !== undefined ? ctx.error.message : goStatusText(ctx.error.status)) : undefined);
     case 'http.error.id':
       return (ctx) => ctx.error?.id;
     case 'http.error.trace':
