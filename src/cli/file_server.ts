@@ -24,6 +24,7 @@ import { ConfigError } from './errors.js';
 import { type FlagSpec, flagsHelp, UsageError } from './flags.js';
 import { type CliIO, processIO } from './io.js';
 import { type CliLogger, type Fields, stderrLogger } from './log.js';
+import { serveUntilSignal } from './serve.js';
 import { runFlagsVerb } from './verb.js';
 
 /** Caddy's defaultDirEntryLimit: how many directory entries a listing reads at most. */
@@ -172,52 +173,6 @@ function engineLog(log: CliLogger, debug: boolean): EngineLog {
     if (level === 'debug' && !debug) return;
     log.log(level, logger, msg, fields as Fields | undefined);
   };
-}
-
-/**
- * Serves until SIGINT/SIGTERM, as caddy.TrapSignals does: the first signal
- * stops gracefully (exit 0, or 3 if the stop failed), a second one forces
- * the exit (2).
- */
-function serveUntilSignal(runtime: Runtime, log: CliLogger): Promise<number> {
-  return new Promise<number>((done) => {
-    let stopping = false;
-    const onUncaught = (err: unknown) => {
-      // As in `tsweb run`: one request's bug must not take the server down.
-      log.log('error', 'http', 'uncaught error; still serving', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-    };
-    const finish = (code: number) => {
-      process.off('SIGINT', onStop);
-      process.off('SIGTERM', onStop);
-      process.off('uncaughtException', onUncaught);
-      process.off('unhandledRejection', onUncaught);
-      // Should anything still hold the event loop open, do not hang on the way out.
-      setTimeout(() => process.exit(code), 2000).unref();
-      done(code);
-    };
-    const onStop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        log.log('warn', '', 'force quit', { signal });
-        process.exit(2);
-      }
-      stopping = true;
-      log.log('info', '', 'shutting down apps, then terminating', { signal });
-      runtime.stop().then(
-        () => {
-          log.log('info', '', 'shutdown complete', { signal, exit_code: 0 });
-          finish(0);
-        },
-        (err) => {
-          log.log('error', '', 'stopping config', { error: err instanceof Error ? err.message : String(err) });
-          finish(3);
-        },
-      );
-    };
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUncaught);
-    process.on('SIGINT', onStop);
-    process.on('SIGTERM', onStop);
-  });
 }
 
 export async function runFileServer(args: string[], io: CliIO): Promise<number> {

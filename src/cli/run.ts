@@ -20,6 +20,7 @@ import { type FlagSpec, flagsHelp } from './flags.js';
 import { type CliIO, processIO } from './io.js';
 import { adaptInput, checkAdapter, ConfigError, guessAdapter, readConfigFile, requireConfigFile, warningMessage } from './loadconfig.js';
 import { type CliLogger, type Fields, stderrLogger } from './log.js';
+import { serveUntilSignal } from './serve.js';
 import { runFlagsVerb } from './verb.js';
 
 const flags: FlagSpec[] = [
@@ -158,55 +159,17 @@ export async function runRun(args: string[], io: CliIO): Promise<number> {
       }, 1000);
     }
 
-    return new Promise<number>((done) => {
-      let stopping = false;
-      const onReloadSignal = () => {
+    return serveUntilSignal(runtime, log, {
+      onReload: () => {
         if (file === '-') {
           log.log('warn', '', 'not reloading: the config came from stdin');
           return;
         }
         void reload('received SIGUSR1; reloading config', { signal: 'SIGUSR1', config_file: file });
-      };
-      const onStopSignal = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          log.log('warn', '', 'force quit', { signal });
-          process.exit(2);
-        }
-        stopping = true;
-        log.log('info', '', 'shutting down apps, then terminating', { signal });
+      },
+      beforeStop: () => {
         if (watcher !== undefined) clearInterval(watcher);
-        runtime.stop().then(
-          () => {
-            log.log('info', '', 'shutdown complete', { signal, exit_code: 0 });
-            finish(0);
-          },
-          (err) => {
-            log.log('error', '', 'stopping config', { error: err instanceof Error ? err.message : String(err) });
-            finish(3);
-          },
-        );
-      };
-      const finish = (code: number) => {
-        process.off('SIGUSR1', onReloadSignal);
-        process.off('uncaughtException', onUncaught);
-        process.off('unhandledRejection', onUncaught);
-        process.off('SIGINT', onStopSignal);
-        process.off('SIGTERM', onStopSignal);
-        // Should anything still hold the event loop open, do not hang on the way out.
-        setTimeout(() => process.exit(code), 2000).unref();
-        done(code);
-      };
-      // A bug in one request's code must not take every site down: Caddy
-      // recovers panics per request and keeps serving; this is the closest
-      // Node has. The error is logged with its stack.
-      const onUncaught = (err: unknown) => {
-        log.log('error', 'http', 'uncaught error; still serving', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-      };
-      process.on('uncaughtException', onUncaught);
-      process.on('unhandledRejection', onUncaught);
-      process.on('SIGUSR1', onReloadSignal);
-      process.on('SIGINT', onStopSignal);
-      process.on('SIGTERM', onStopSignal);
+      },
     });
   });
 }
