@@ -7,11 +7,13 @@
  * gracefully. Requests already running keep the Server they started on.
  */
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
-import { createServer, type Server as NodeServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as NodeServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import { displayAddress, type ListenAddress } from './listen.js';
 import type { EngineLog } from './log.js';
 import type { Server, ServerLimits } from './server.js';
+import { upgradeResponse } from './upgrade.js';
 
 /** How llhttp failures map to what Go's net/http answers (checked against Caddy 2.6.2). */
 function clientErrorResponse(code: string | undefined): [number, string] | null {
@@ -80,6 +82,8 @@ export class Listener {
     });
     applyLimits(this.http, target.limits);
     this.http.on('clientError', onClientError);
+    // Upgrade requests (WebSocket) run through the routes like any other; see upgrade.ts.
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.target.handle(req, upgradeResponse(req, socket, head)));
   }
 
   /** Points the listener at a new config's server; new limits apply to new connections (the check interval stays). */

@@ -7,6 +7,7 @@ import './headers.js';
 import './invoke.js';
 import './map.js';
 import './request_body.js';
+import './reverse_proxy.js';
 import './rewrite.js';
 import './static_response.js';
 import './subroute.js';
