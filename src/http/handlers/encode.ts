@@ -4,7 +4,7 @@
  * accepts (Accept-Encoding q-values, then `prefer`, then header order).
  *
  * Decided once per response, when enough of it is known:
- * - never for HEAD, 1xx/204/304, a response that already has a
+ * - never for 1xx/204/304, a response that already has a
  *   Content-Encoding, or `Cache-Control: no-transform` (either side);
  * - only for bodies longer than minimum_length (512): a Content-Length says
  *   so at once, otherwise up to that many bytes are held back until the
@@ -355,7 +355,9 @@ registerHandler('encode', (config) => {
 
   return async (ctx, next) => {
     const { req, res } = ctx;
-    if (req.method === 'HEAD' || noTransform(req.headers['cache-control'])) return next();
+    // HEAD goes through too: its head must be the one GET gets (Caddy decides it from the
+    // Content-Length when nothing is written); Node drops the compressor's bytes itself.
+    if (noTransform(req.headers['cache-control'])) return next();
     const ae = req.headers['accept-encoding'];
     const ws = req.headers['sec-websocket-key'];
     let chosen: string | undefined;

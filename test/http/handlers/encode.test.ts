@@ -151,10 +151,12 @@ describe('when not to encode', () => {
     expect(r.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(r.body).toString()).toBe(text);
   });
-  it('HEAD is untouched: the length GET would have, no encoding', async () => {
+  it('HEAD gets the head GET gets (encoded, no length), and no body', async () => {
     const r = await send(s.port, '/text', { method: 'HEAD', headers: { 'Accept-Encoding': 'gzip' } });
-    expect(r.headers['content-encoding']).toBeUndefined();
-    expect(r.headers['content-length']).toBe(String(text.length));
+    expect(r.headers['content-encoding']).toBe('gzip');
+    expect(r.headers.vary).toBe('Accept-Encoding');
+    expect(r.headers['content-length']).toBeUndefined();
+    expect(r.body.length).toBe(0);
   });
   it('204 and 304 are untouched', async () => {
     for (const [path, code] of [['/204', 204], ['/304', 304]] as const) {
