@@ -49,7 +49,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The decoded body; a HEAD's empty body or a byte range of an encoded one stays as sent. */
 function decode(body: Buffer, coding: string | undefined): Buffer {
+  if (body.length === 0) return body;
+  try {
+    return decodeWhole(body, coding);
+  } catch {
+    return body;
+  }
+}
+
+function decodeWhole(body: Buffer, coding: string | undefined): Buffer {
   switch (coding) {
     case 'gzip':
       return gunzipSync(body);
