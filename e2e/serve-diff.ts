@@ -185,3 +185,44 @@ export async function startPair(template: string, prepare?: (dir: string) => voi
 }
 
 export const label = (r: Req): string => `${r.site ? `[${r.site}] ` : ''}${r.method ?? 'GET'} ${r.path}${r.headers ? ` ${JSON.stringify(r.headers)}` : ''}`;
+
+/**
+ * Sends `text` as-is on a fresh connection and returns what came back until
+ * the server closed it (or 3 s passed): for request lines node's client
+ * would not send (HTTP/1.0 without Host, absolute-form, asterisk-form).
+ */
+export function sendRawText(port: number, text: string): Promise<string> {
+  return new Promise((res) => {
+    const s = connect(port, '127.0.0.1');
+    let got = '';
+    const done = (): void => {
+      clearTimeout(timer);
+      s.destroy();
+      res(got);
+    };
+    const timer = setTimeout(done, 3000);
+    s.setEncoding('latin1');
+    s.on('data', (d: string) => (got += d));
+    s.on('end', done);
+    s.on('error', done);
+    s.write(text);
+  });
+}
+
+/**
+ * A raw HTTP/1.x response as status, headers and body, leaving out what
+ * does not matter to a client: the headers that name the server or the
+ * moment, header order and case (Go sorts and canonicalizes them), and the
+ * version on the status line (Go echoes HTTP/1.0 to a 1.0 client, Node
+ * always says HTTP/1.1; both are allowed).
+ */
+export function parseRawResponse(raw: string): { status: string; headers: string[]; body: string } {
+  const at = raw.indexOf('\r\n\r\n');
+  const head = at < 0 ? raw : raw.slice(0, at);
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = lines
+    .map((l) => l.replace(/^([^:]+):\s*/, (_m, k: string) => `${k.toLowerCase()}: `))
+    .filter((l) => !/^(date|server|connection|keep-alive): /.test(l))
+    .sort();
+  return { status: statusLine.replace(/^HTTP\/1\.[01] /, ''), headers, body: at < 0 ? '' : raw.slice(at + 4) };
+}

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, label, type Pair, type Req, startPair } from './serve-diff.js';
+import { type Answer, label, type Pair, type Req, parseRawResponse, sendRawText, startPair } from './serve-diff.js';
 
 const site = `{
 	admin off
@@ -456,6 +456,18 @@ describe('tsweb run serves the handlers as caddy run does', () => {
   it('abort drops the connection in both', async () => {
     expect(await pair.both({ site: 'misc', path: '/abort' })).toEqual(['dropped', 'dropped']);
   });
+  it.each([
+    ['HTTP/1.0 without Host', 'GET /hello.txt HTTP/1.0\r\n\r\n'],
+    ['absolute-form target', 'GET http://example.com/hello.txt?x=1 HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n'],
+    ['unnormalized dot segments', 'GET /list/./../hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+    ['encoded slash', 'GET /list%2Fa.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
+    ['HEAD of a directory listing', 'HEAD /list/ HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n'],
+  ])('raw request: %s', async (_name, text) => {
+    const [c, t] = [await sendRawText(pair.ports.caddy.static!, text), await sendRawText(pair.ports.tsweb.static!, text)];
+    expect(c).toMatch(/^HTTP\/1\.[01] /);
+    expect(parseRawResponse(t)).toEqual(parseRawResponse(c));
+  });
+
   it('304 and 412 for the ETag each one sent', async () => {
     for (const who of ['caddy', 'tsweb'] as const) {
       const etag = ok(await pair.ask(who, { site: 'static', path: '/hello.txt' })).headers.etag!;
