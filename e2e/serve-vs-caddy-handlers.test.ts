@@ -195,6 +195,10 @@ const site = `{
 # Static files: root, try_files, file_server, encode.
 :{{PORT:static}} {
 	root * {{DIR}}/www
+	header ?Cache-Control "max-age=5"
+	header /list/* ?Content-Type "text/x-never"
+	header /txt/* -Last-Modified
+	header /hello.txt Cache-Control "no-cache"
 	encode /enc/* gzip zstd {
 		minimum_length 10
 	}
@@ -466,6 +470,17 @@ describe('tsweb run serves the handlers as caddy run does', () => {
     const [c, t] = [await sendRawText(pair.ports.caddy.static!, text), await sendRawText(pair.ports.tsweb.static!, text)];
     expect(c).toMatch(/^HTTP\/1\.[01] /);
     expect(parseRawResponse(t)).toEqual(parseRawResponse(c));
+  });
+
+  it('response header ops reach file_server answers (the equality above covers them; this shows they ran)', async () => {
+    for (const who of ['caddy', 'tsweb'] as const) {
+      const hello = ok(await pair.ask(who, { site: 'static', path: '/hello.txt' }));
+      const index = ok(await pair.ask(who, { site: 'static', path: '/index.html' }));
+      const notes = ok(await pair.ask(who, { site: 'static', path: '/txt/notes.txt' }));
+      const list = ok(await pair.ask(who, { site: 'static', path: '/list/', headers: { Accept: 'application/json' } }));
+      expect([who, hello.headers['cache-control'], index.headers['cache-control'], notes.headers['last-modified'], list.headers['content-type']])
+        .toEqual([who, 'no-cache', 'max-age=5', undefined, 'application/json; charset=utf-8']);
+    }
   });
 
   it('304 and 412 for the ETag each one sent', async () => {
