@@ -5,7 +5,7 @@
 // on (the server's name, the clock, connection management, how a length is
 // framed); bodies are compared decoded.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -157,6 +157,7 @@ export async function startPair(template: string, prepare?: (dir: string) => voi
       p.kill('SIGTERM');
       setTimeout(() => p.kill('SIGKILL'), 5000).unref();
     })));
+    rmSync(dir, { recursive: true, force: true });
   };
   try {
     for (const who of ['caddy', 'tsweb'] as const) {
