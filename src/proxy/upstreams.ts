@@ -37,6 +37,8 @@ export function parseDial(dial: string): DialAddress {
 export class Upstream {
   /** Requests in flight to this upstream. */
   inflight = 0;
+  /** Failures counted by the passive health checks and not yet expired. */
+  fails = 0;
   readonly addr: DialAddress;
 
   constructor(
@@ -44,12 +46,15 @@ export class Upstream {
     readonly dial: string,
     /** 0: no limit (Caddy's max_requests). */
     readonly maxRequests = 0,
+    /** Unavailable at this many counted failures; 0: failures are not counted. */
+    readonly maxFails = 0,
   ) {
     this.addr = parseDial(dial);
   }
 
-  /** Caddy's Upstream.Available: healthy (no health checks yet) and not full. */
+  /** Caddy's Upstream.Available: healthy (passive checks only) and not full. */
   available(): boolean {
+    if (this.maxFails > 0 && this.fails >= this.maxFails) return false;
     return this.maxRequests === 0 || this.inflight < this.maxRequests;
   }
 
@@ -67,19 +72,20 @@ export interface UpstreamSource {
 
 const DYNAMIC_CACHE_MAX = 1000;
 
-export function compileUpstreams(list: unknown): UpstreamSource[] {
+/** `defaults`: what the passive health checks imply (max_fails, unhealthy_request_count). */
+export function compileUpstreams(list: unknown, defaults: { maxFails: number; maxRequests: number } = { maxFails: 0, maxRequests: 0 }): UpstreamSource[] {
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw new Error('upstreams: must be a list');
   const shared = new Map<string, Upstream>();
   return list.map((u, i) => {
     if (u === null || typeof u !== 'object' || typeof (u as { dial?: unknown }).dial !== 'string') throw new Error(`upstreams[${i}]: a dial address is required`);
     const { dial, max_requests: maxRequests } = u as { dial: string; max_requests?: unknown };
-    const max = typeof maxRequests === 'number' ? maxRequests : 0;
+    const max = typeof maxRequests === 'number' && maxRequests > 0 ? maxRequests : defaults.maxRequests;
     for (const key of Object.keys(u)) {
       if (key !== 'dial' && key !== 'max_requests') throw new Error(`upstreams[${i}]: ${key} is not supported yet`);
     }
     if (!dial.includes('{')) {
-      const fixed = new Upstream(dial, max);
+      const fixed = new Upstream(dial, max, defaults.maxFails);
       return { resolve: () => fixed };
     }
     const tpl: Template = compileTemplate(dial, 'empty');
@@ -88,7 +94,7 @@ export function compileUpstreams(list: unknown): UpstreamSource[] {
         const addr = tpl(repl);
         let up = shared.get(addr);
         if (up === undefined) {
-          up = new Upstream(addr, max);
+          up = new Upstream(addr, max, defaults.maxFails);
           if (shared.size >= DYNAMIC_CACHE_MAX) shared.clear();
           shared.set(addr, up);
         }

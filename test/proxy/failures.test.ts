@@ -117,11 +117,12 @@ describe('configs refused by name', () => {
       return (err as Error).message;
     }
   };
-  it('handle_response, h2c, unknown policies and transports', async () => {
+  it('handle_response, h2c, active health checks, unknown policies and transports', async () => {
     expect(await load(proxy(['127.0.0.1:1'], { handle_response: [{ routes: [] }] }))).toMatch(/handle_response is not supported by tsweb yet/);
     expect(await load(proxy(['127.0.0.1:1'], { transport: { protocol: 'http', versions: ['h2c', '2'] } }))).toMatch(/HTTP\/1\.1 only/);
     expect(await load(proxy(['127.0.0.1:1'], { load_balancing: { selection_policy: { policy: 'weighted_round_robin' } } }))).toMatch(/weighted_round_robin/);
     expect(await load(proxy(['127.0.0.1:1'], { transport: { protocol: 'fastcgi' } }))).toMatch(/transport\.fastcgi/);
+    expect(await load(proxy(['127.0.0.1:1'], { health_checks: { active: { uri: '/healthz' } } }))).toMatch(/active health checks are not supported by tsweb yet/);
     expect(await load(proxy(['127.0.0.1:1']))).toBe('');
   });
 });

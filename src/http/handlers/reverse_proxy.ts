@@ -5,8 +5,8 @@
  * upgraded connections (WebSocket) tunnelled. The pieces live in src/proxy/,
  * one concern per file; this file provisions them and runs the attempt loop.
  *
- * Refused for now (named in the error): handle_response and friends, health
- * checks, dynamic upstreams, request/response buffering, other transports.
+ * Refused for now (named in the error): handle_response and friends, active
+ * health checks, dynamic upstreams, request/response buffering, other transports.
  */
 import { cidrToPrefix } from '../clientip.js';
 import { durationMs } from '../duration.js';
@@ -20,13 +20,14 @@ import { compileHeaderOps } from './header_ops.js';
 import { proxyError } from '../../proxy/errors.js';
 import { prepareRequest, compileProxyRewrite, type PreparedRequest } from '../../proxy/request.js';
 import { flushesImmediately, responseHeaders, sendResponse } from '../../proxy/response.js';
+import { compilePassiveHealth } from '../../proxy/passive_health.js';
 import { compileRetry, NoUpstreamError, tryAgain } from '../../proxy/retry.js';
 import { compileSelection } from '../../proxy/selection.js';
 import { compileTransport, Transport } from '../../proxy/transport.js';
 import { tunnel } from '../../proxy/upgrade.js';
 import { compileUpstreams, type Upstream } from '../../proxy/upstreams.js';
 
-const SUPPORTED = new Set(['handler', 'upstreams', 'transport', 'load_balancing', 'headers', 'rewrite', 'flush_interval', 'trusted_proxies']);
+const SUPPORTED = new Set(['handler', 'upstreams', 'transport', 'load_balancing', 'headers', 'rewrite', 'flush_interval', 'trusted_proxies', 'health_checks']);
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -45,14 +46,15 @@ function setUpstreamPlaceholders(ctx: Ctx, u: Upstream): void {
   repl.set('http.reverse_proxy.upstream.port', u.addr.port);
   repl.set('http.reverse_proxy.upstream.requests', u.inflight);
   repl.set('http.reverse_proxy.upstream.max_requests', u.maxRequests);
-  repl.set('http.reverse_proxy.upstream.fails', 0);
+  repl.set('http.reverse_proxy.upstream.fails', u.fails);
 }
 
 registerHandler('reverse_proxy', (config, env) => {
   for (const k of Object.keys(config)) {
     if (!SUPPORTED.has(k)) throw new Error(`reverse_proxy: ${k} is not supported by tsweb yet`);
   }
-  const sources = compileUpstreams(config.upstreams);
+  const health = compilePassiveHealth(config.health_checks);
+  const sources = compileUpstreams(config.upstreams, health);
   const lb = isObj(config.load_balancing) ? config.load_balancing : undefined;
   const select = compileSelection(lb?.selection_policy);
   const retry = compileRetry(lb);
@@ -94,6 +96,7 @@ registerHandler('reverse_proxy', (config, env) => {
       const latency = process.hrtime.bigint() - sent;
       ctx.repl.set('http.reverse_proxy.latency', goDuration(latency));
       ctx.repl.set('http.reverse_proxy.latency_ms', Number(latency) / 1e6);
+      health.judge(u, up.statusCode ?? 0, Number(latency) / 1e6);
       const outHeaders = responseHeaders(ctx, up, headerDown);
       if (upgrade !== null) {
         const client = claimUpgrade(ctx.req, ctx.res);
@@ -141,6 +144,7 @@ registerHandler('reverse_proxy', (config, env) => {
             // The client is gone: no one to answer or retry for.
             if (e instanceof AbortRequest || ctx.req.socket?.destroyed) throw new AbortRequest();
             err = e;
+            health.countFailure(u);
           }
         }
         lastErr = err;
