@@ -57,7 +57,9 @@ export function prepareRequest(ctx: Ctx, rewrite: RewriteConfig, trusted: boolea
     h.set('Upgrade', [upgrade]);
   }
   const host = requestHostport(ctx);
-  h.set('Host', [host]);
+  // Without a Host (HTTP/1.0), the attempt names the upstream instead, as Go's transport does.
+  if (host !== '') h.set('Host', [host]);
+  else h.del('host');
   setForwardedHeaders(h, ctx, trusted, host);
 
   let method = ctx.method;

@@ -4,6 +4,7 @@
 // and what the client gets back (hop-by-hop gone, header_down, placeholders).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, site, type Site } from '../http/handlers/client.js';
+import { rawExchange } from '../http/net.js';
 import { type Backend, backend, echoBackend } from './backends.js';
 
 const proxy = (dials: string[], extra: Record<string, unknown> = {}) => ({ handler: 'reverse_proxy', upstreams: dials.map((dial) => ({ dial })), ...extra });
@@ -113,6 +114,11 @@ describe('what the backend sees and what the client gets', () => {
     const r = json((await send(s.port, '/a/b%2Fc?q=1&r', { method: 'DELETE', headers: { Host: 'app.example:8443' } })).text);
     expect(r).toMatchObject({ method: 'DELETE', url: '/a/b%2Fc?q=1&r' });
     expect(r.headers.host).toBe('app.example:8443');
+  });
+  it('an HTTP/1.0 request without Host reaches the backend with the upstream address as Host', async () => {
+    const r = await rawExchange(s.port, 'GET /old HTTP/1.0\r\n\r\n');
+    const body = r.text.slice(r.text.indexOf('\r\n\r\n') + 4);
+    expect(json(body).headers.host).toBe(up.dial);
   });
   it('removes hop-by-hop request headers, including those named by Connection', async () => {
     const r = json((await send(s.port, '/x', { headers: { Connection: 'keep-alive, X-Private', 'X-Private': 'secret', 'Keep-Alive': 'timeout=9', TE: 'gzip', 'Proxy-Authorization': 'Basic abc', 'X-Normal': 'ok' } })).text);

@@ -78,6 +78,7 @@ registerHandler('reverse_proxy', (config, env) => {
   /** One try against one upstream; resolves once the response (or tunnel) is done. */
   const attempt = async (ctx: Ctx, u: Upstream, prep: PreparedRequest): Promise<void> => {
     const h = prep.headers.clone();
+    if (h.get('host') === undefined) h.set('Host', [u.hostport]);
     headerUp?.apply(h, ctx.repl);
     const sent = process.hrtime.bigint();
     const { creq, response } = transport.roundTrip(u, { method: prep.method, path: prep.path, headers: h.toOutgoing() }, (c) => {
