@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { CompiledHeaderOps } from '../http/handlers/header_ops.js';
+import { detectContentType } from '../http/handlers/sniff.js';
 import type { Ctx } from '../http/types.js';
 import { HeaderMap } from './header_map.js';
 import { removeHopHeaders } from './hop.js';
@@ -80,7 +81,13 @@ export function sendResponse(ctx: Ctx, up: IncomingMessage, h: HeaderMap, flush:
       finish();
       return;
     }
+    // Go's ResponseWriter names a missing Content-Type from the first bytes (unless encoded), so Caddy's clients get one.
+    let sniff = !h.get('content-type') && !h.get('content-encoding') && !flush;
     up.on('data', (chunk: Buffer) => {
+      if (sniff) {
+        sniff = false;
+        if (!res.headersSent && !res.hasHeader('content-type')) res.setHeader('Content-Type', detectContentType(chunk));
+      }
       if (!res.write(chunk)) {
         up.pause();
         res.once('drain', () => up.resume());

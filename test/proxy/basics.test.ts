@@ -92,7 +92,7 @@ describe('what the backend sees and what the client gets', () => {
           proxy([hop.dial], {
             headers: {
               request: { set: { 'X-Up': ['{http.request.uri.path}'] } },
-              response: { delete: ['X-Kept'], set: { 'X-Status': ['{http.reverse_proxy.status_code}'], 'X-Upstream': ['{http.reverse_proxy.upstream.hostport}'], 'X-Backend-Server': ['{http.reverse_proxy.header.Server}'] } },
+              response: { delete: ['X-Kept'], set: { 'X-Status': ['{http.reverse_proxy.status_code}'], 'X-Upstream': ['{http.reverse_proxy.upstream.hostport}'], 'X-Address': ['{http.reverse_proxy.upstream.address}'], 'X-Backend-Server': ['{http.reverse_proxy.header.Server}'] } },
             },
           }),
         ],
@@ -134,6 +134,8 @@ describe('what the backend sees and what the client gets', () => {
   it('removes hop-by-hop response headers; the backend Server is appended to ours', async () => {
     const r = await send(s.port, '/hop');
     expect(r.text).toBe('hop');
+    // No Content-Type from the backend: sniffed from the body, as Go's ResponseWriter does behind Caddy.
+    expect(r.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(r.headers['x-hop-field']).toBeUndefined();
     expect(r.headers['proxy-authenticate']).toBeUndefined();
     expect(r.headers['keep-alive']).not.toBe('timeout=5');
@@ -158,6 +160,7 @@ describe('what the backend sees and what the client gets', () => {
     expect(r.headers['x-kept']).toBeUndefined();
     expect(r.headers['x-status']).toBe('200');
     expect(r.headers['x-upstream']).toBe(hop.dial);
+    expect(r.headers['x-address']).toBe(`tcp/${hop.dial}`);
     expect(r.headers['x-backend-server']).toBe('backend');
   });
   it('header_up reaches the backend', async () => {

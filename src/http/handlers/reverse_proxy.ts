@@ -40,7 +40,8 @@ function flushInterval(v: unknown): number | null {
 
 function setUpstreamPlaceholders(ctx: Ctx, u: Upstream): void {
   const { repl } = ctx;
-  repl.set('http.reverse_proxy.upstream.address', u.dial);
+  // Caddy 2.6 reports the dial address with its network: "tcp/localhost:8081".
+  repl.set('http.reverse_proxy.upstream.address', u.addr.network === 'unix' ? u.dial : `tcp/${u.hostport}`);
   repl.set('http.reverse_proxy.upstream.hostport', u.hostport);
   repl.set('http.reverse_proxy.upstream.host', u.addr.host);
   repl.set('http.reverse_proxy.upstream.port', u.addr.port);
