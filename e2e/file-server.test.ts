@@ -1,67 +1,19 @@
 // `tsweb file-server` as users run it: the built CLI as a process serving a
 // temporary directory on a free port, node:http as the client (raw bytes, so
 // compression is seen as sent), signals to stop it.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync, zstdDecompressSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, freePort, killChildren, type Proc, startCli, until } from './cli-harness.js';
 
-const root = resolve(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'tsweb.cjs');
+beforeAll(ensureBuilt);
+afterEach(killChildren);
 
-beforeAll(() => {
-  if (!existsSync(cli)) {
-    const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
-    if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
-  }
-});
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
-
-interface Proc {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-const procs: Proc[] = [];
-afterEach(() => {
-  for (const p of procs.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-});
-
-function start(args: string[], cwd: string): Proc {
-  const child = spawn(process.execPath, [cli, 'file-server', ...args], { cwd, env: { PATH: process.env.PATH, HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  const p = { child, stderr: () => err, exited };
-  procs.push(p);
-  return p;
-}
-
-/** Waits (bounded) until `cond` holds. */
-async function until(cond: () => boolean, what: string, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const start = (args: string[], cwd: string): Proc => startCli(['file-server', ...args], cwd);
 
 interface Res {
   status: number;

@@ -1,28 +1,16 @@
 // `tsweb hash-password` as users run it: the built CLI as a process, the
 // plaintext from the flag, a pipe or a terminal (a real pty via python3), and
 // the hash it prints put to use by `tsweb run` in a basic_auth site.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cli, ensureBuilt, freePort, killChildren, track } from './cli-harness.js';
 
-const root = resolve(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'tsweb.cjs');
-
-beforeAll(() => {
-  if (!existsSync(cli)) {
-    const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
-    if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
-  }
-});
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+beforeAll(ensureBuilt);
+afterEach(killChildren);
 
 interface Result {
   code: number | null;
@@ -37,7 +25,7 @@ interface Result {
  */
 function hashPassword(args: string[], input?: string, close = false): Promise<Result> {
   const child = spawn(process.execPath, [cli, 'hash-password', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
+  track(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -138,16 +126,6 @@ sys.stdout.write(json.dumps({'code': os.waitstatus_to_exitcode(status), 'out': o
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 describe('a hash from tsweb hash-password in basic_auth', () => {
   it('lets the right password in (200) and keeps a wrong one out (401)', async () => {
@@ -159,7 +137,7 @@ describe('a hash from tsweb hash-password in basic_auth', () => {
       `{\n\tadmin off\n}\n\n:${port} {\n\tbasic_auth {\n\t\tali ${hash}\n\t}\n\trespond "welcome {http.auth.user.id}"\n}\n`,
     );
     const server = spawn(process.execPath, [cli, 'run'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'] });
-    children.push(server);
+    track(server);
     let log = '';
     server.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
     const end = Date.now() + 8000;

@@ -11,6 +11,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { brotliDecompressSync, gunzipSync, zstdDecompressSync } from 'node:zlib';
+import { freePort } from './cli-harness.js';
 
 const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'dist', 'tsweb.cjs');
@@ -38,16 +39,7 @@ export interface Answer {
 /** Headers that legitimately differ: the server's name, the time, and connection management. */
 const ignored = new Set(['date', 'server', 'connection', 'keep-alive', 'transfer-encoding']);
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
+export { freePort };
 
 /** The decoded body; a HEAD's empty body or a byte range of an encoded one stays as sent. */
 function decode(body: Buffer, coding: string | undefined): Buffer {
