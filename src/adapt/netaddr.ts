@@ -5,6 +5,8 @@
  * from them.
  */
 
+import { addrString, is4In6, parseAddr } from '../net/ip.js';
+
 export class AddrError extends Error {}
 
 /**
@@ -51,85 +53,16 @@ export function joinHostPort(host: string, port: string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** IPv4 dotted quad as Go's netip parses it (no leading zeros). */
-function parseV4(s: string): number[] | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || (p.length > 1 && p[0] === '0')) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out.push(n);
-  }
-  return out;
-}
-
-/** Eight 16-bit groups of an IPv6 literal (no zone), or null. */
-function parseV6(s: string): number[] | null {
-  if (s === '') return null;
-  const lastColon = s.lastIndexOf(':');
-  if (s.slice(lastColon + 1).includes('.')) {
-    // An embedded dotted quad stands for the last two groups.
-    const v4 = parseV4(s.slice(lastColon + 1));
-    if (!v4) return null;
-    s = `${s.slice(0, lastColon + 1)}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
-  }
-  const dbl = s.indexOf('::');
-  if (dbl !== s.lastIndexOf('::')) return null;
-  const groupsOf = (part: string): number[] | null => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const g of part.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  if (dbl < 0) {
-    const all = groupsOf(s);
-    return all && all.length === 8 ? all : null;
-  }
-  const head = groupsOf(s.slice(0, dbl));
-  const rest = groupsOf(s.slice(dbl + 2));
-  if (!head || !rest) return null;
-  const fill = 8 - head.length - rest.length;
-  if (fill < 1) return null;
-  return [...head, ...new Array<number>(fill).fill(0), ...rest];
-}
-
 /**
  * If `host` is an IPv6 address that is not IPv4-mapped, returns its canonical
  * text (RFC 5952, as Go's netip prints it); otherwise returns `host` unchanged.
  */
 export function normalizeIPv6(host: string): string {
   if (!host.includes(':')) return host;
-  const pct = host.indexOf('%');
-  const addr = pct >= 0 ? host.slice(0, pct) : host;
-  const zone = pct >= 0 ? host.slice(pct) : '';
-  if (pct >= 0 && zone.length === 1) return host;
-  const g = parseV6(addr);
-  if (!g) return host;
-  // IPv4-mapped addresses keep the form they were written in.
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return host;
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
-  const text = bestStart < 0 ? hex(g) : `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
-  return text + zone;
+  const addr = parseAddr(host);
+  // IPv4-mapped addresses keep the form they were written in; so does anything that is not an IP.
+  if (!addr || addr.bytes.length !== 16 || is4In6(addr)) return host;
+  return addrString(addr);
 }
 
 export function isUnixNetwork(netw: string): boolean {

@@ -12,7 +12,7 @@
  * The result lands in {http.vars.client_ip} and drives the client_ip matcher.
  */
 import type { IncomingMessage } from 'node:http';
-import { addrPrefix, addrString, parseAddr, parsePrefix, prefixContains, type Addr, type Prefix, splitHostPort } from './ip.js';
+import { addrPrefix, addrString, parseAddr, parsePrefix, prefixContains, type Addr, type Prefix, splitHostPort } from '../net/ip.js';
 import { headerValues } from './placeholders/request.js';
 import type { JSONObject } from './registry.js';
 

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ClientIPOptions, determineClientIP } from './clientip.js';
 import { parseRequestTarget } from './gourl.js';
-import { socketAddress, splitHostPort } from './ip.js';
+import { socketAddress, splitHostPort } from '../net/ip.js';
 import { newReplacer } from './replacer.js';
 import { type Ctx, HandlerError } from './types.js';
 

@@ -9,7 +9,7 @@
  * the line itself.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { splitHostPort } from '../http/ip.js';
+import { splitHostPort } from '../net/ip.js';
 import type { EngineLog } from '../http/log.js';
 import type { JSONObject } from '../http/registry.js';
 import type { Ctx } from '../http/types.js';

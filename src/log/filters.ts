@@ -5,7 +5,7 @@
  * strings (header values) element by element; other values pass through.
  */
 import { createHash } from 'node:crypto';
-import { addrString, maskedPrefix, parseAddr, joinHostPort, splitHostPort } from '../http/ip.js';
+import { addrString, maskedPrefix, parseAddr, joinHostPort, splitHostPort } from '../net/ip.js';
 import { compileRegexp } from '../http/regexp.js';
 import type { JSONObject } from '../http/registry.js';
 

@@ -6,7 +6,7 @@
  * real backend.
  */
 import { compileTemplate, type Replacer, type Template } from '../http/replacer.js';
-import { splitHostPort } from '../http/ip.js';
+import { splitHostPort } from '../net/ip.js';
 
 export interface DialAddress {
   network: 'tcp' | 'unix';

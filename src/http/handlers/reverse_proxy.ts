@@ -12,7 +12,7 @@ import { cidrToPrefix } from '../clientip.js';
 import { durationMs } from '../duration.js';
 import { AbortRequest } from '../errors.js';
 import { goDuration } from '../gofmt.js';
-import { parseAddr, prefixContains, type Prefix } from '../ip.js';
+import { parseAddr, prefixContains, type Prefix } from '../../net/ip.js';
 import { registerHandler } from '../registry.js';
 import type { Ctx } from '../types.js';
 import { claimUpgrade } from '../upgrade.js';

@@ -5,7 +5,7 @@
  * zone must then equal. Parsed once; a request parses its one address.
  */
 import { cidrToPrefix } from '../clientip.js';
-import { parseAddr, prefixContains, type Prefix, splitHostPort } from '../ip.js';
+import { parseAddr, prefixContains, type Prefix, splitHostPort } from '../../net/ip.js';
 import type { Matcher } from '../types.js';
 import type { Ctx } from '../types.js';
 import { object } from './config.js';

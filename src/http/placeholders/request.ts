@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { goDuration } from '../gofmt.js';
 import { base, ext, split } from '../gopath.js';
 import { parseQuery, queryEscape, requestURI } from '../gourl.js';
-import { addrString, joinHostPort, maskedPrefix, parseAddr, prefixString, socketAddress, splitHostPort } from '../ip.js';
+import { addrString, joinHostPort, maskedPrefix, parseAddr, prefixString, socketAddress, splitHostPort } from '../../net/ip.js';
 import { goStatusText } from '../statustext.js';
 import type { Ctx } from '../types.js';
 
