@@ -325,20 +325,8 @@ export function formatCaddyfile(input: string): string {
       continue;
     }
 
-    if (newLines > 2) newLines = 2;
-    for (; newLines > 0; newLines--) nextLine();
-    if (beginningOfLine) indent();
-    if (nesting === 0 && last === '}' && beginningOfLine) {
-      nextLine();
-      nextLine();
-    }
-
-    if (!beginningOfLine && spacePrior) write(' ');
-
-    if (openBrace && !openBraceWritten) {
-      write('{');
-      openBraceWritten = true;
-    }
+    // The pending brace was settled above, so this only lays out the token.
+    startToken(spacePrior);
 
     // a `<` starting a token may be the first half of a heredoc's `<<`
     if (spacePrior && ch === '<') afterTokenStartLt = true;
