@@ -35,7 +35,7 @@ import {
   parseNetworkAddress,
   splitNetworkAddress,
   trySplitHostPort,
-} from './netaddr.js';
+} from '../net/netaddr.js';
 import type { Pairing, SiteAddress, SiteBlock } from './pairing.js';
 import type { ConfigValue } from './types.js';
 

@@ -2,7 +2,7 @@
  * The top-level `logging.logs` from the global `log` options and the sites'
  * `log` directives (Caddy's Setup, "extract any custom logs").
  */
-import { sortStrings } from './gosort.js';
+import { sortStrings } from '../go/sort.js';
 import { orderCustomLog } from './logging/parselog.js';
 import type { NamedCustomLog } from './pairing.js';
 import type { JSONObject } from './types.js';

@@ -4,8 +4,8 @@
  * Registered only if no one else did, since reverse_proxy shares the IP sources.
  */
 import type { Dispenser } from '../caddyfile/dispenser.js';
-import { PRIVATE_RANGES_CIDR } from './matchers/lists.js';
-import { parseCaddyDuration } from './units.js';
+import { PRIVATE_RANGES_CIDR } from '../modules/matchers/caddyfile_lists.js';
+import { parseCaddyDuration } from '../go/units.js';
 import { hasModule, registerModule, type ModuleParser } from './tls/modules.js';
 import type { JSONObject } from './types.js';
 

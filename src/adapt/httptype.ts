@@ -18,11 +18,11 @@ import {
 } from './addresses.js';
 import { buildLogging } from './customlogs.js';
 import './directives/index.js';
-import { orderKeys, sortedKeys } from './gojson.js';
-import { sliceStable, sortStrings } from './gosort.js';
+import { orderKeys, sortedKeys } from '../go/json.js';
+import { sliceStable, sortStrings } from '../go/sort.js';
 import { Helper, type AdaptState } from './helper.js';
 import { parseMatcherDefinition, parseNestedMatcherSet } from './matchers/index.js';
-import { joinHostPort, parseNetworkAddress } from './netaddr.js';
+import { joinHostPort, parseNetworkAddress } from '../net/netaddr.js';
 import './order.js';
 import { AppOption } from './options/app.js';
 import type { NamedCustomLog, Pairing, SiteBlock } from './pairing.js';

@@ -3,7 +3,7 @@
  * `order` option that changes it, and Caddy's sortRoutes.
  */
 import type { Dispenser } from '../caddyfile/dispenser.js';
-import { sliceStable } from './gosort.js';
+import { sliceStable } from '../go/sort.js';
 import { directives, globalOptions, registerGlobalOption } from './registry.js';
 import type { ConfigValue, RouteJSON } from './types.js';
 

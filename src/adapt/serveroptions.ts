@@ -4,9 +4,9 @@
  * an address, to all others). Caddy's httpcaddyfile/serveroptions.go.
  */
 import type { Dispenser } from '../caddyfile/dispenser.js';
-import { moduleObject } from './gojson.js';
+import { moduleObject } from '../go/json.js';
 import './guestmodules.js';
-import { parseBytes, parseCaddyDuration } from './units.js';
+import { parseBytes, parseCaddyDuration } from '../go/units.js';
 import { globalOptions, registerGlobalOption } from './registry.js';
 import { unmarshalModule } from './tls/modules.js';
 import type { JSONObject, Warning } from './types.js';

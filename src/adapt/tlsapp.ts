@@ -2,7 +2,7 @@ import type { Pairing, SiteBlock } from './pairing.js';
 import type { ConfigValue, JSONObject, Warning } from './types.js';
 import type { OCSPConfig } from './options/ocsp_stapling.js';
 import type { ECHOption } from './options/ech.js';
-import { sortKeysDeep } from './gojson.js';
+import { sortKeysDeep } from '../go/json.js';
 import { defaultIssuers } from './tls/issuers.js';
 import {
   matchWildcard,

@@ -1,4 +1,4 @@
-import { atoi } from './units.js';
+import { atoi } from '../go/units.js';
 
 /**
  * Caddy's WeakString as it marshals to JSON: an integer when the text is

@@ -14,11 +14,11 @@
  * Exit codes as Caddy's: 1 when the server cannot start, 2 on a usage error
  * or a forced quit, 0 after a clean stop, 3 when the stop failed.
  */
-import { LoadError, Runtime } from '../config/load.js';
-import { precompressors } from '../http/handlers/file_server/encodings.js';
-import { parseListenAddresses } from '../http/listen.js';
-import type { EngineLog } from '../http/log.js';
-import type { JSONObject } from '../http/registry.js';
+import { LoadError, Runtime } from '../runtime/runtime.js';
+import { precompressors } from '../modules/file_server/encodings.js';
+import { parseListenAddresses } from '../apps/http/listen.js';
+import type { EngineLog } from '../core/log.js';
+import type { JSONObject } from '../core/registry.js';
 import type { Command } from './command.js';
 import { ConfigError } from './errors.js';
 import { type FlagSpec, flagsHelp, UsageError } from './flags.js';

@@ -9,7 +9,7 @@ import { basename, extname, resolve } from 'node:path';
 import { adaptCaddyfile } from '../adapt/index.js';
 import type { JSONObject, Warning } from '../adapt/types.js';
 import { CaddyfileError } from '../caddyfile/errors.js';
-import { ConfigValidationError, validateConfig } from '../config/validate.js';
+import { ConfigValidationError, validateConfig } from '../runtime/validate.js';
 import { describeFsError } from './envfile.js';
 import { ConfigError } from './errors.js';
 import { UsageError } from './flags.js';

@@ -12,8 +12,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LoadError, Runtime } from '../config/load.js';
-import type { EngineLog } from '../http/log.js';
+import { LoadError, Runtime } from '../runtime/runtime.js';
+import type { EngineLog } from '../core/log.js';
 import type { Command } from './command.js';
 import { loadEnvFiles } from './envfile.js';
 import { type FlagSpec, flagsHelp } from './flags.js';

@@ -1,4 +1,4 @@
-import type { Runtime } from '../config/load.js';
+import type { Runtime } from '../runtime/runtime.js';
 import type { CliLogger } from './log.js';
 
 export interface ServeHooks {

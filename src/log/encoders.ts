@@ -3,8 +3,8 @@
  * `console`, and the wrappers `filter` and `append`. An encoder turns one
  * entry into one line; everything configurable is decided here, once.
  */
-import { compileTemplate, newReplacer } from '../http/replacer.js';
-import type { JSONObject } from '../http/registry.js';
+import { compileTemplate, newReplacer } from '../core/replacer.js';
+import type { JSONObject } from '../core/registry.js';
 import { applyAt, compileFilter, type FieldFilter } from './filters.js';
 import type { Level } from './levels.js';
 import { type DurationFormat, encodeValue, formatNumber } from './value.js';

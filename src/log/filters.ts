@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { addrString, maskedPrefix, parseAddr, joinHostPort, splitHostPort } from '../net/ip.js';
-import { compileRegexp } from '../http/regexp.js';
-import type { JSONObject } from '../http/registry.js';
+import { compileRegexp } from '../go/regexp.js';
+import type { JSONObject } from '../core/registry.js';
 
 export type FieldFilter = (value: unknown) => unknown;
 

@@ -10,9 +10,9 @@
  * Which sinks take a logger name is worked out once per name and cached:
  * the names are the few the engine and the config use.
  */
-import { durationMs } from '../http/duration.js';
-import type { EngineLog } from '../http/log.js';
-import type { JSONObject } from '../http/registry.js';
+import { durationMs } from '../go/duration.js';
+import type { EngineLog } from '../core/log.js';
+import type { JSONObject } from '../core/registry.js';
 import { compileEncoder, type Encoder, type Entry } from './encoders.js';
 import { type Level, levelRank, parseLevel } from './levels.js';
 import { Duration } from './value.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sliceStable } from '../../src/adapt/gosort.js';
+import { sliceStable } from '../../src/go/sort.js';
 import { adaptError, siteRoutes } from './core-harness.js';
 
 const bodies = (routes: { handle?: { body?: string; handler: string }[] }[]) => routes.map((r) => r.handle!.map((h) => h.body ?? h.handler).join('+'));

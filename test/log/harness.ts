@@ -2,8 +2,8 @@
  * A Runtime serving a full config (logging + apps.http) on a free loopback
  * port, with stdout/stderr log lines captured, and fetch-based clients.
  */
-import { Runtime } from '../../src/config/load.js';
-import { freePort } from '../http/net.js';
+import { Runtime } from '../../src/runtime/runtime.js';
+import { freePort } from '../support/net.js';
 
 export interface Served {
   port: number;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Runtime } from '../../src/config/load.js';
+import { Runtime } from '../../src/runtime/runtime.js';
 import { get, type Served, serveConfig, until } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsweb-logs-'));

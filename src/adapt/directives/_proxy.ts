@@ -1,7 +1,7 @@
 // Registration list for this group of directives: one import per module file.
-import './copy_response.js';
-import './copy_response_headers.js';
-import './forward_auth.js';
-import './intercept.js';
-import './php_fastcgi.js';
-import './reverse_proxy.js';
+import '../../modules/reverse_proxy/caddyfile_copy_response.js';
+import '../../modules/reverse_proxy/caddyfile_copy_response_headers.js';
+import '../../modules/forward_auth/caddyfile.js';
+import '../../modules/intercept/caddyfile.js';
+import '../../modules/php_fastcgi/caddyfile.js';
+import '../../modules/reverse_proxy/caddyfile_directive.js';

@@ -3,4 +3,4 @@ import './tls.js';
 import './log.js';
 import './log_skip.js';
 import './log_name.js';
-import './log_append.js';
+import '../../modules/log_append/caddyfile.js';

@@ -1,7 +1,7 @@
-import { orderKeys } from '../gojson.js';
+import { orderKeys } from '../../go/json.js';
 import type { Helper } from '../helper.js';
 import { registerDirective } from '../registry.js';
-import { parseFloat64 } from '../units.js';
+import { parseFloat64 } from '../../go/units.js';
 import { adaptationState } from '../tls/adaptstate.js';
 import { parseClientAuth } from '../tls/clientauth.js';
 import { CONNECTION_POLICY_KEYS, SUPPORTED_CIPHER_SUITES, SUPPORTED_CURVES, SUPPORTED_PROTOCOLS } from '../tls/constants.js';

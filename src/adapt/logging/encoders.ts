@@ -1,6 +1,6 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { moduleObject } from '../gojson.js';
-import { atoi } from '../units.js';
+import { moduleObject } from '../../go/json.js';
+import { atoi } from '../../go/units.js';
 import { registerModule, unmarshalModule } from '../tls/modules.js';
 import type { JSONObject } from '../types.js';
 

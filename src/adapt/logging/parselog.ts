@@ -1,6 +1,6 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { moduleObject } from '../gojson.js';
-import { atoi, parseCaddyDuration } from '../units.js';
+import { moduleObject } from '../../go/json.js';
+import { atoi, parseCaddyDuration } from '../../go/units.js';
 import type { NamedCustomLog } from '../pairing.js';
 import { unmarshalModule } from '../tls/modules.js';
 import type { ConfigValue, JSONObject } from '../types.js';

@@ -1,5 +1,5 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { atoi, parseBytes, parseCaddyDuration } from '../units.js';
+import { atoi, parseBytes, parseCaddyDuration } from '../../go/units.js';
 import { registerModule } from '../tls/modules.js';
 import type { JSONObject } from '../types.js';
 

@@ -1,5 +1,5 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { atoi, parseCaddyDuration } from '../units.js';
+import { atoi, parseCaddyDuration } from '../../go/units.js';
 
 // Parsers shared by several global options. Each gets the option's segment
 // with the cursor before the option name, like Caddy's option parsers.

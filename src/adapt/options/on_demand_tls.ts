@@ -3,7 +3,7 @@ import { registerGlobalOption } from '../registry.js';
 import '../tls/managers.js';
 import { unmarshalModule } from '../tls/modules.js';
 import type { JSONObject } from '../types.js';
-import { moduleObject } from '../gojson.js';
+import { moduleObject } from '../../go/json.js';
 
 /**
  * Syntax:

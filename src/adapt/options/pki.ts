@@ -1,7 +1,7 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { registerGlobalOption } from '../registry.js';
 import type { JSONObject } from '../types.js';
-import { parseCaddyDuration } from '../units.js';
+import { parseCaddyDuration } from '../../go/units.js';
 
 /** The CA Caddy uses when none is named (caddypki.DefaultCAID). */
 export const DEFAULT_CA_ID = 'local';

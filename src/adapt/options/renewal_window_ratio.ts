@@ -1,6 +1,6 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { registerGlobalOption } from '../registry.js';
-import { parseFloat64 } from '../units.js';
+import { parseFloat64 } from '../../go/units.js';
 
 /**
  * `renewal_window_ratio <ratio>`: renew certificates when this fraction of

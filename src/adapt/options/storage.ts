@@ -2,7 +2,7 @@ import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { registerGlobalOption } from '../registry.js';
 import '../tls/managers.js';
 import { unmarshalModule } from '../tls/modules.js';
-import { moduleObject } from '../gojson.js';
+import { moduleObject } from '../../go/json.js';
 
 /**
  * `storage <module> { ... }`: where certificates and other assets live. The

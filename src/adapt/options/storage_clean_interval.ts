@@ -1,6 +1,6 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { registerGlobalOption } from '../registry.js';
-import { parseCaddyDuration } from '../units.js';
+import { parseCaddyDuration } from '../../go/units.js';
 
 /**
  * `storage_clean_interval <duration>|off`: how often to clean up old assets

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import type { JSONObject } from '../types.js';
-import { moduleObject } from '../gojson.js';
+import { moduleObject } from '../../go/json.js';
 import { genericModule, registerFallback, registerModule, unmarshalModule } from './modules.js';
 
 /** The DER certificates of a PEM file, base64-encoded (Caddy's convertPEMFilesToDER). */

@@ -1,5 +1,5 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
-import { atoi, parseCaddyDuration } from '../units.js';
+import { atoi, parseCaddyDuration } from '../../go/units.js';
 import type { JSONObject } from '../types.js';
 import { parsePreferredChains } from './chains.js';
 import { parseDNSProvider } from './dnsproviders.js';

@@ -1,0 +1,153 @@
+/**
+ * Caddy's route list (modules/caddyhttp/routes.go), compiled once:
+ *
+ * - a route runs when any of its matcher sets matches (sets are ORed, the
+ *   matchers inside a set ANDed; no `match` matches everything);
+ * - its handlers are chained, each getting `next` = the rest of the chain;
+ * - after its last handler the chain continues with the next route, unless
+ *   the route is `terminal`;
+ * - of the routes sharing a `group`, only the first that matches runs
+ *   (that is how `handle` blocks exclude each other), per request;
+ * - the end of the list calls the outer `next`.
+ *
+ * Everything is decided here; per request the list is walked by index with
+ * one small closure per step.
+ */
+import { errorStatus, writeStatus } from '../../core/errors.js';
+import { ProvisionError, type ProvisionScope, provisionHandler, provisionMatcher } from './provision.js';
+import { compileMatcherSets } from './matcher_sets.js';
+import type { JSONObject } from '../../core/registry.js';
+import type { Ctx, Handler, Matcher, Next } from '../../core/types.js';
+
+interface CompiledRoute {
+  /** null: matches every request (no call at all). */
+  match: Matcher | null;
+  group: string;
+  terminal: boolean;
+  chain: Handler;
+}
+
+const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Groups already satisfied, per request. Caddy keeps this map in the request
+ * context for the whole request, so a group name is exclusive across nested
+ * subroutes too (the adapter numbers groups uniquely per server).
+ */
+const satisfiedGroups = new WeakMap<Ctx, Set<string>>();
+
+function groupsOf(ctx: Ctx): Set<string> {
+  let g = satisfiedGroups.get(ctx);
+  if (g === undefined) {
+    g = new Set();
+    satisfiedGroups.set(ctx, g);
+  }
+  return g;
+}
+
+/** A terminal route ends the chain: nothing more, or, in error routes, the error's status. */
+const endChain: Next = () => Promise.resolve();
+
+function errorEnd(ctx: Ctx): Promise<void> {
+  if (ctx.error) writeStatus(ctx, errorStatus(ctx.error));
+  return Promise.resolve();
+}
+
+/**
+ * `next` may run the rest of the chain once. A handler calling it twice
+ * would run later handlers (and write the response) twice; the second call
+ * fails instead, which the server turns into a logged 500.
+ */
+function once(fn: Next): Next {
+  let called = false;
+  return () => {
+    if (called) return Promise.reject(new Error('handler called next() more than once'));
+    called = true;
+    return fn();
+  };
+}
+
+/** Handlers in order, each wrapping the rest; a synchronous throw becomes a rejection. */
+export function composeHandlers(handlers: readonly Handler[]): Handler {
+  const n = handlers.length;
+  if (n === 0) return (_ctx, next) => next();
+  return (ctx, next) => {
+    const run = (i: number): Promise<void> => {
+      if (i === n) return next();
+      try {
+        return handlers[i]!(ctx, once(() => run(i + 1)));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    return run(0);
+  };
+}
+
+/**
+ * Matcher sets, ORed, their matchers ANDed (matchers/sets.ts); null when
+ * there are none, so a route that matches everything costs no call.
+ */
+export function compileMatcherSetList(sets: unknown, scope: ProvisionScope, where: readonly string[]): Matcher | null {
+  if (sets === undefined || sets === null || (Array.isArray(sets) && sets.length === 0)) return null;
+  try {
+    return compileMatcherSets(sets, (name, config) => provisionMatcher(name, config, scope, where));
+  } catch (err) {
+    if (err instanceof ProvisionError) throw err;
+    throw new ProvisionError([...where, err instanceof Error ? err.message : String(err)], err);
+  }
+}
+
+/**
+ * A route list as one Handler. Like Caddy's provisioning, every route's
+ * matchers are set up before any route's handlers, so the first error
+ * reported is the one Caddy reports.
+ */
+export function compileRouteList(routes: unknown, scope: ProvisionScope, where: readonly string[]): Handler {
+  if (routes === undefined || routes === null) return (_ctx, next) => next();
+  if (!Array.isArray(routes)) throw new ProvisionError([...where, 'routes must be an array']);
+  const matchers = routes.map((route, i) => {
+    if (!isObj(route)) throw new ProvisionError([...where, `route ${i}`, 'a route must be an object']);
+    return compileMatcherSetList(route.match, scope, [...where, `route ${i}`, 'loading matcher modules']);
+  });
+  const compiled: CompiledRoute[] = routes.map((route: JSONObject, i) => {
+    const at = [...where, `route ${i}`, 'loading handler modules'];
+    const handle = route.handle ?? [];
+    if (!Array.isArray(handle)) throw new ProvisionError([...at, '"handle" must be an array of handlers']);
+    const handlers = handle.map((h, j) => provisionHandler(h, scope, [...at, `position ${j}`]));
+    return {
+      match: matchers[i]!,
+      group: typeof route.group === 'string' ? route.group : '',
+      terminal: route.terminal === true,
+      chain: composeHandlers(handlers),
+    };
+  });
+  return routeListHandler(compiled);
+}
+
+function routeListHandler(routes: readonly CompiledRoute[]): Handler {
+  const n = routes.length;
+  if (n === 0) return (_ctx, next) => next();
+  return (ctx, next) => {
+    const step = (from: number): Promise<void> => {
+      try {
+        for (let i = from; i < n; i++) {
+          const r = routes[i]!;
+          if (r.match !== null && !r.match(ctx)) continue;
+          if (r.group !== '') {
+            const groups = groupsOf(ctx);
+            if (groups.has(r.group)) continue;
+            groups.add(r.group);
+          }
+          const after: Next = r.terminal ? (ctx.error ? () => errorEnd(ctx) : endChain) : () => step(i + 1);
+          return r.chain(ctx, after);
+        }
+        return next();
+      } catch (err) {
+        // A matcher may throw (Caddy's MatchWithError): the error routes handle it.
+        return Promise.reject(err);
+      }
+    };
+    return step(0);
+  };
+}

@@ -1,0 +1,281 @@
+/**
+ * One entry of `apps.http.servers`, provisioned: its listener addresses,
+ * connection limits, and the compiled route tree. `handle` is what a
+ * listener calls per request (modules/caddyhttp/server.go ServeHTTP):
+ *
+ *   protocol checks Go's net/http does before any handler (Host on HTTP/1.1)
+ *   → `Server: tsweb` → the route list → on error, the error routes
+ *   (or Caddy's default: the status, empty body) → an unanswered request
+ *   gets an empty 200.
+ *
+ * A provisioned Server never changes; a reload builds a new one and the
+ * listeners switch to it, while requests already running finish on this one.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AccessLog, compileServerLogs, loggableRequest } from './access_log.js';
+import { Duration } from '../../log/value.js';
+import { type ClientIPOptions, compileClientIPOptions, createCtx, type CtxInfo } from '../../core/context.js';
+import { durationMs } from '../../go/duration.js';
+import { AbortRequest, errorStatus, toHandlerError, withError, writeStatus } from '../../core/errors.js';
+import { displayAddress, type ListenAddress, parseListenAddresses } from './listen.js';
+import type { EngineLog } from '../../core/log.js';
+import { ProvisionError, type ProvisionScope, serverScope } from './provision.js';
+import type { JSONObject } from '../../core/registry.js';
+import { compileRouteList } from './routes.js';
+import type { Ctx, Handler, HandlerError, Next } from '../../core/types.js';
+
+/** Connection limits, in milliseconds and bytes; 0 = none. */
+export interface ServerLimits {
+  readTimeout: number;
+  readHeaderTimeout: number;
+  writeTimeout: number;
+  idleTimeout: number;
+  /** Go's MaxHeaderBytes: request line and header fields together. */
+  maxHeaderSize: number;
+}
+
+/** Caddy's defaults (server.go / app.go): idle 5 min, read-header 1 min (newer Caddy), Go's 1 MiB headers. */
+export const defaultLimits: ServerLimits = {
+  readTimeout: 0,
+  readHeaderTimeout: 60_000,
+  writeTimeout: 0,
+  idleTimeout: 5 * 60_000,
+  maxHeaderSize: 1 << 20,
+};
+
+const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const noop: Next = () => Promise.resolve();
+
+/** The end of the error routes: the error's status, nothing else (Caddy's errorEmptyHandler). */
+function errorEnd(ctx: Ctx): Promise<void> {
+  if (ctx.error) writeStatus(ctx, errorStatus(ctx.error));
+  return Promise.resolve();
+}
+
+/** Answers as Go's net/http does for requests it refuses itself: status text, plain body, close. */
+export function refuse(res: ServerResponse, status: number, text: string): void {
+  res.statusCode = status;
+  res.statusMessage = text;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Connection', 'close');
+  res.shouldKeepAlive = false;
+  res.end(`${status} ${text}`);
+}
+
+function hostHeaderCount(req: IncomingMessage): number {
+  const raw = req.rawHeaders;
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') n++;
+  }
+  return n;
+}
+
+export class Server {
+  /** Requests running on this server (a retired config waits for 0 before cleaning up). */
+  inflight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly name: string,
+    readonly listen: readonly ListenAddress[],
+    readonly limits: ServerLimits,
+    /** Addresses where Caddy would serve HTTPS; tsweb serves plain HTTP there for now. */
+    readonly tlsWanted: readonly string[],
+    private readonly primary: Handler,
+    private readonly errorRoutes: Handler | null,
+    private readonly log: EngineLog,
+    private readonly ctxInfo: CtxInfo,
+    /** The server's `logs` (access logging); null: no access log lines. */
+    private readonly access: AccessLog | null = null,
+  ) {}
+
+  /** The request entry point; never throws, never leaves a response open. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    // Go's net/http answers these itself, before Caddy sees the request.
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
+      const hosts = hostHeaderCount(req);
+      if (hosts === 0) return refuse(res, 400, 'Bad Request: missing required Host header');
+      if (hosts > 1) return refuse(res, 400, 'Bad Request: too many Host headers');
+    }
+    res.setHeader('Server', 'tsweb');
+
+    let ctx: Ctx;
+    try {
+      ctx = createCtx(req, res, this.ctxInfo);
+    } catch (err) {
+      // A target Go's url.ParseRequestURI refuses: net/http answers 400 before any handler.
+      this.log('debug', 'http', 'bad request', { error: err instanceof Error ? err.message : String(err) });
+      return refuse(res, 400, 'Bad Request');
+    }
+
+    this.inflight++;
+    // Access log: counters start before any handler; the line is written where the request ends.
+    const rec = this.access?.begin(ctx);
+    let timer: NodeJS.Timeout | undefined;
+    if (this.limits.writeTimeout > 0) {
+      // Go's WriteTimeout: the response must be written within this time of the request's headers.
+      timer = setTimeout(() => res.destroy(), this.limits.writeTimeout);
+    }
+    this.serve(ctx).finally(() => {
+      if (timer !== undefined) clearTimeout(timer);
+      if (rec !== undefined) this.access!.finish(ctx, rec);
+      if (--this.inflight === 0) this.wakeIdle();
+    });
+  }
+
+  private async serve(ctx: Ctx): Promise<void> {
+    const { res } = ctx;
+    try {
+      try {
+        await this.primary(ctx, noop);
+      } catch (err) {
+        if (err instanceof AbortRequest) throw err;
+        if (res.headersSent) {
+          // Part of the response is out: an error page cannot follow it. Cut the
+          // connection so the client sees a truncated response, not a spliced one
+          // (Caddy's proxy does the same with http.ErrAbortHandler).
+          const e = toHandlerError(err);
+          this.log('error', this.access?.errorLogger(ctx) ?? 'http.log.error', e.message, { ...this.errorFields(ctx), status: errorStatus(e), err_id: e.id, note: 'response already started; connection closed' });
+          throw new AbortRequest();
+        }
+        await this.handleError(ctx, toHandlerError(err));
+      }
+      if (!res.writableEnded) res.end();
+    } catch (err) {
+      if (!(err instanceof AbortRequest)) {
+        // Only a bug gets here (handleError does not throw); never leave the client hanging.
+        this.log('error', 'http', 'internal error', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+      }
+      res.destroy();
+    }
+  }
+
+  private async handleError(ctx: Ctx, err: HandlerError): Promise<void> {
+    const status = errorStatus(err);
+    const fields = { ...this.errorFields(ctx), status, err_id: err.id };
+    const logger = this.access?.errorLogger(ctx) ?? 'http.log.error';
+    if (this.errorRoutes === null) {
+      if (status >= 500) this.log('error', logger, err.message, fields);
+      else this.log('debug', logger, err.message, fields);
+      writeStatus(ctx, status);
+      return;
+    }
+    withError(ctx, err);
+    try {
+      await this.errorRoutes(ctx, () => errorEnd(ctx));
+      if (status >= 500) this.log('error', logger, err.message, fields);
+    } catch (err2) {
+      if (err2 instanceof AbortRequest) throw err2;
+      const second = toHandlerError(err2);
+      this.log('error', logger, 'error handling handler error', { ...fields, error: second.message, first_error: err.message });
+      writeStatus(ctx, status);
+    }
+  }
+
+  /** What Caddy's error log says about the request: its id, the request as received, the time so far. */
+  private errorFields(ctx: Ctx): Record<string, unknown> {
+    return {
+      request_id: ctx.id,
+      request: loggableRequest(ctx, this.access?.logCredentials ?? false),
+      duration: new Duration(Number(process.hrtime.bigint() - ctx.start)),
+    };
+  }
+
+  /** Resolves once no request runs on this server (at once if none does). */
+  whenIdle(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** Host names from the top-level host matchers: where Caddy's automatic HTTPS would apply. */
+function routeHosts(routes: unknown): string[] {
+  const hosts: string[] = [];
+  if (!Array.isArray(routes)) return hosts;
+  for (const r of routes) {
+    if (!isObj(r) || !Array.isArray(r.match)) continue;
+    for (const set of r.match) if (isObj(set) && Array.isArray(set.host)) hosts.push(...set.host.filter((h: unknown) => typeof h === 'string'));
+  }
+  return hosts;
+}
+
+function intField(v: unknown, field: string): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`${field}: must be a non-negative integer`);
+  return v;
+}
+
+export interface ServerProvisionOptions {
+  httpPort: number;
+  httpsPort: number;
+  log: EngineLog;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Provisions `servers[name]`; throws ProvisionError with Caddy's chain. */
+export function provisionServer(name: string, json: unknown, parent: ProvisionScope, opts: ServerProvisionOptions): Server {
+  const at = ['loading http app module', 'provision http', `server ${name}`];
+  if (!isObj(json)) throw new ProvisionError([...at, 'a server must be an object']);
+  const scope = serverScope(parent);
+
+  let limits: ServerLimits;
+  let clientIP: ClientIPOptions;
+  let access: AccessLog | null;
+  const listen: ListenAddress[] = [];
+  try {
+    clientIP = compileClientIPOptions(json);
+    access = compileServerLogs(json.logs, opts.log);
+    limits = {
+      readTimeout: durationMs(json.read_timeout, 'read_timeout') || defaultLimits.readTimeout,
+      readHeaderTimeout: durationMs(json.read_header_timeout, 'read_header_timeout') || defaultLimits.readHeaderTimeout,
+      writeTimeout: durationMs(json.write_timeout, 'write_timeout') || defaultLimits.writeTimeout,
+      idleTimeout: durationMs(json.idle_timeout, 'idle_timeout') || defaultLimits.idleTimeout,
+      maxHeaderSize: intField(json.max_header_size, 'max_header_size') || defaultLimits.maxHeaderSize,
+    };
+    const addrs = json.listen ?? [];
+    if (!Array.isArray(addrs)) throw new Error('"listen" must be an array of addresses');
+    for (const a of addrs) {
+      if (typeof a !== 'string') throw new Error(`listener address must be a string: ${JSON.stringify(a)}`);
+      listen.push(...parseListenAddresses(a, opts.env));
+    }
+  } catch (err) {
+    if (err instanceof ProvisionError) throw err;
+    throw new ProvisionError([...at, (err as Error).message], err);
+  }
+
+  // Where Caddy would terminate TLS: explicit connection policies, the HTTPS
+  // port, or (automatic HTTPS) host-matched sites on any port but the HTTP port.
+  const auto = isObj(json.automatic_https) ? json.automatic_https : {};
+  const hosts = auto.disable === true ? [] : routeHosts(json.routes);
+  const tlsWanted = listen
+    .filter((l) => l.network !== 'unix')
+    .filter((l) => json.tls_connection_policies !== undefined || l.port === opts.httpsPort || (hosts.length > 0 && l.port !== opts.httpPort))
+    .map(displayAddress);
+
+  // Named routes first, as Caddy provisions them: routes may invoke them.
+  if (json.named_routes !== undefined) {
+    if (!isObj(json.named_routes)) throw new ProvisionError([...at, '"named_routes" must be an object']);
+    for (const [rname, route] of Object.entries(json.named_routes)) {
+      scope.namedRoutes.set(rname, compileRouteList([route], scope, [...at, `setting up named route '${rname}'`]));
+    }
+  }
+  const primary = compileRouteList(json.routes, scope, [...at, 'setting up routes']);
+  let errorRoutes: Handler | null = null;
+  if (json.errors !== undefined) {
+    if (!isObj(json.errors)) throw new ProvisionError([...at, '"errors" must be an object']);
+    const routes = json.errors.routes;
+    if (Array.isArray(routes) && routes.length > 0) {
+      errorRoutes = compileRouteList(routes, scope, [...at, 'setting up server error handling routes']);
+    }
+  }
+  return new Server(name, listen, limits, tlsWanted, primary, errorRoutes, opts.log, { clientIP }, access);
+}

@@ -1,0 +1,21 @@
+/**
+ * error (Caddy's StaticError; the `error` directive): fails the request
+ * with a status (500 by default) and a message, which the error routes see
+ * as {http.error.status_code} and {http.error.message}.
+ */
+import { registerHandler } from '../../core/registry.js';
+import { compileTemplate } from '../../core/replacer.js';
+import { HandlerError } from '../../core/types.js';
+import { compileStatus } from '../../core/status.js';
+
+registerHandler('error', (config) => {
+  if (config.error !== undefined && typeof config.error !== 'string') throw new Error('error: must be a string');
+  const status = compileStatus(config.status_code, 'status_code');
+  // Current Caddy replaces known placeholders in the message (2.6.2 did not).
+  const message = compileTemplate(config.error ?? '', 'keep');
+  return async (ctx) => {
+    // StaticError always wraps a Go error, so an empty message stays empty in {err.message}.
+    const text = message(ctx.repl);
+    throw new HandlerError(status === null ? 500 : status(ctx.repl), text, new Error(text));
+  };
+});

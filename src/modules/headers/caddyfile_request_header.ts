@@ -1,0 +1,27 @@
+/**
+ * request_header [<matcher>] [+|-]<field> [<value|regexp>] [<replacement>]
+ *
+ * One operation per directive on the request headers.
+ */
+import { caddyfileHeaderOp, orderedHeaderOps, type HeaderOps } from './caddyfile_ops.js';
+import { registerDirective } from '../../adapt/registry.js';
+
+registerDirective('request_header', (h) => {
+  h.next(); // directive name
+  const matcherSet = h.extractMatcherSet();
+  h.next(); // the name again: matcher extraction rewinds
+
+  if (!h.nextArg()) throw h.argErr();
+  // Users often write `Field:` as in a raw HTTP message or a curl command.
+  const field = h.val().replace(/:$/, '');
+  const value = h.nextArg() ? h.val() : '';
+  let replacement: string | undefined;
+  if (h.nextArg()) {
+    replacement = h.val();
+    if (h.nextArg()) throw h.argErr();
+  }
+  const ops: HeaderOps = {};
+  const err = caddyfileHeaderOp(ops, field, value, replacement);
+  if (err) throw h.err(err);
+  return h.newRoute(matcherSet, { handler: 'headers', request: orderedHeaderOps(ops) });
+});

@@ -1,0 +1,73 @@
+/**
+ * headers (Caddy's headers.Handler; the `header` and `request_header`
+ * directives): request header ops run at once; response header ops run at
+ * once too, unless `deferred` or `require` is set, in which case they run
+ * when the response head is written, so they see (and can delete) what the
+ * handlers after them set, and `require` can test the final status and
+ * headers (`?Field` in the Caddyfile = only when the field is absent).
+ *
+ * As in Caddy, changing the request's Host header changes the request's
+ * host ({http.request.host}, host matchers, what a proxy sends).
+ */
+import { splitRequestHost } from '../../core/context.js';
+import { registerHandler } from '../../core/registry.js';
+import type { Ctx } from '../../core/types.js';
+import { compileHeaderOps, requestStore, responseStore } from '../../core/header_ops.js';
+import { compileResponseMatcher } from '../../core/response_matcher.js';
+import { onResponseHead } from '../../core/response_head.js';
+
+/** Go keeps the Host out of the header map; after the ops, the last Host value is the request's host. */
+function syncHost(ctx: Ctx, before: string | undefined): void {
+  const h = ctx.req.headersDistinct.host;
+  const after = h === undefined || h.length === 0 ? '' : h[h.length - 1]!;
+  if (after === before) return;
+  const [host, port] = splitRequestHost(after);
+  const c = ctx as unknown as { host: string; port: string; hostport?: string };
+  c.host = host;
+  c.port = port;
+  c.hostport = after;
+  // One Host value, as a proxy would send it.
+  if (after === '') {
+    delete ctx.req.headers.host;
+    delete (ctx.req.headersDistinct as Record<string, string[] | undefined>).host;
+  } else {
+    ctx.req.headers.host = after;
+    ctx.req.headersDistinct.host = [after];
+  }
+}
+
+registerHandler('headers', (config) => {
+  const request = compileHeaderOps(config.request, 'request');
+  const response = config.response === undefined || config.response === null ? null : config.response;
+  const responseOps = compileHeaderOps(response, 'response');
+  const deferred = response !== null && (response.deferred === true || (response.require !== undefined && response.require !== null));
+  const require = response !== null && response.require != null ? compileResponseMatcher(response.require, 'require') : null;
+
+  return async (ctx, next) => {
+    const { repl } = ctx;
+    if (request !== null) {
+      const hdrs = ctx.req.headersDistinct.host;
+      const before = hdrs === undefined ? undefined : hdrs[hdrs.length - 1];
+      request.apply(requestStore(ctx.req), repl);
+      syncHost(ctx, before);
+    }
+    if (responseOps !== null) {
+      const res = ctx.res;
+      if (!deferred) {
+        responseOps.apply(responseStore(res), repl);
+      } else {
+        const remove = onResponseHead(res, (status) => {
+          if (require === null || require(status, res)) responseOps.apply(responseStore(res), repl);
+        });
+        // Deferred ops apply to what the rest of this chain writes, not to error routes afterwards.
+        try {
+          await next();
+        } finally {
+          remove();
+        }
+        return;
+      }
+    }
+    await next();
+  };
+});

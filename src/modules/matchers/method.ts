@@ -1,0 +1,11 @@
+/**
+ * method: the request's current method is one of the list (exact,
+ * case-sensitive, as Caddy compares).
+ */
+import { registerMatcher } from '../../core/registry.js';
+import { stringList } from '../../core/json_checks.js';
+
+registerMatcher('method', (config) => {
+  const methods = new Set(stringList(config, 'caddyhttp.MatchMethod'));
+  return (ctx) => methods.has(ctx.method);
+});

@@ -1,0 +1,41 @@
+/**
+ * query (Caddy's MatchQuery): every configured key is in the query string
+ * with one of the configured values (`*` is any value, `""` an empty one).
+ * Keys and values may hold placeholders. An empty config matches only a
+ * request without query parameters. A query string Go cannot parse (bad
+ * escapes, `;` separators) never matches.
+ */
+import { parseQuery } from '../../go/url.js';
+import { queryValues } from '../../core/placeholders/request.js';
+import { registerMatcher } from '../../core/registry.js';
+import { compileTemplate } from '../../core/replacer.js';
+import type { Matcher } from '../../core/types.js';
+import { object } from '../../core/json_checks.js';
+
+registerMatcher('query', (config): Matcher => {
+  const entries = Object.entries(object(config, 'caddyhttp.MatchQuery')).map(([key, vals]) => {
+    if (vals !== null && !(Array.isArray(vals) && vals.every((v) => typeof v === 'string'))) {
+      throw new Error('json: cannot unmarshal into Go value of type []string');
+    }
+    return { key: compileTemplate(key, 'empty'), values: ((vals ?? []) as string[]).map((v) => compileTemplate(v, 'empty')) };
+  });
+  if (entries.length === 0) return (ctx) => queryValues(ctx).size === 0;
+  return (ctx) => {
+    const { values: parsed, ok } = parseQuery(ctx.query);
+    if (!ok) return false;
+    for (const { key, values } of entries) {
+      const actual = parsed.get(key(ctx.repl));
+      if (actual === undefined) return false;
+      let matched = false;
+      for (const v of values) {
+        const want = v(ctx.repl);
+        if (want === '*' || actual.includes(want)) {
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) return false;
+    }
+    return true;
+  };
+});

@@ -1,0 +1,163 @@
+/**
+ * reverse_proxy (Caddy's reverseproxy.Handler), the core: upstreams picked
+ * by a selection policy, tried again under Caddy's retry rule, one HTTP/1.1
+ * keep-alive transport, request and response streamed both ways, and
+ * upgraded connections (WebSocket) tunnelled. The pieces live in src/proxy/,
+ * one concern per file; this file provisions them and runs the attempt loop.
+ *
+ * Refused for now (named in the error): handle_response and friends, active
+ * health checks, dynamic upstreams, request/response buffering, other transports.
+ */
+import { cidrToPrefix } from '../../core/clientip.js';
+import { durationMs } from '../../go/duration.js';
+import { AbortRequest } from '../../core/errors.js';
+import { goDuration } from '../../go/fmt.js';
+import { parseAddr, prefixContains, type Prefix } from '../../net/ip.js';
+import { registerHandler } from '../../core/registry.js';
+import type { Ctx } from '../../core/types.js';
+import { claimUpgrade } from '../../apps/http/upgrade.js';
+import { compileHeaderOps } from '../../core/header_ops.js';
+import { proxyError } from './errors.js';
+import { prepareRequest, compileProxyRewrite, type PreparedRequest } from './request.js';
+import { flushesImmediately, responseHeaders, sendResponse } from './response.js';
+import { compilePassiveHealth } from './passive_health.js';
+import { compileRetry, NoUpstreamError, tryAgain } from './retry.js';
+import { compileSelection } from './selection.js';
+import { compileTransport, Transport } from './transport.js';
+import { tunnel } from './upgrade.js';
+import { compileUpstreams, type Upstream } from './upstreams.js';
+
+const SUPPORTED = new Set(['handler', 'upstreams', 'transport', 'load_balancing', 'headers', 'rewrite', 'flush_interval', 'trusted_proxies', 'health_checks']);
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** flush_interval: a Go duration in ns; negative means "flush every write". null: not set. */
+function flushInterval(v: unknown): number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number' && v < 0) return -1;
+  return durationMs(v, 'flush_interval');
+}
+
+function setUpstreamPlaceholders(ctx: Ctx, u: Upstream): void {
+  const { repl } = ctx;
+  // Caddy 2.6 reports the dial address with its network: "tcp/localhost:8081".
+  repl.set('http.reverse_proxy.upstream.address', u.addr.network === 'unix' ? u.dial : `tcp/${u.hostport}`);
+  repl.set('http.reverse_proxy.upstream.hostport', u.hostport);
+  repl.set('http.reverse_proxy.upstream.host', u.addr.host);
+  repl.set('http.reverse_proxy.upstream.port', u.addr.port);
+  repl.set('http.reverse_proxy.upstream.requests', u.inflight);
+  repl.set('http.reverse_proxy.upstream.max_requests', u.maxRequests);
+  repl.set('http.reverse_proxy.upstream.fails', u.fails);
+}
+
+registerHandler('reverse_proxy', (config, env) => {
+  for (const k of Object.keys(config)) {
+    if (!SUPPORTED.has(k)) throw new Error(`reverse_proxy: ${k} is not supported by tsweb yet`);
+  }
+  const health = compilePassiveHealth(config.health_checks);
+  const sources = compileUpstreams(config.upstreams, health);
+  const lb = isObj(config.load_balancing) ? config.load_balancing : undefined;
+  const select = compileSelection(lb?.selection_policy);
+  const retry = compileRetry(lb);
+  const transport = new Transport(compileTransport(config.transport));
+  env.onCleanup(() => transport.close());
+  const headers = isObj(config.headers) ? config.headers : {};
+  const headerUp = compileHeaderOps(headers.request, 'headers.request');
+  const headerDown = compileHeaderOps(headers.response, 'headers.response');
+  const rewrite = compileProxyRewrite(config.rewrite);
+  const flush = flushInterval(config.flush_interval);
+  // The handler's own trusted_proxies (older Caddy configs); otherwise the server's decision.
+  let ownTrusted: Prefix[] | null = null;
+  if (Array.isArray(config.trusted_proxies)) ownTrusted = config.trusted_proxies.map((r: unknown) => cidrToPrefix(String(r)));
+
+  const trustedPeer = (ctx: Ctx): boolean => {
+    if (ownTrusted === null) return ctx.vars.get('trusted_proxy') === true;
+    const a = parseAddr(ctx.remoteIP);
+    return a !== null && ownTrusted.some((p) => prefixContains(p, a));
+  };
+
+  /** One try against one upstream; resolves once the response (or tunnel) is done. */
+  const attempt = async (ctx: Ctx, u: Upstream, prep: PreparedRequest): Promise<void> => {
+    const h = prep.headers.clone();
+    if (h.get('host') === undefined) h.set('Host', [u.hostport]);
+    headerUp?.apply(h, ctx.repl);
+    const sent = process.hrtime.bigint();
+    const { creq, response } = transport.roundTrip(u, { method: prep.method, path: prep.path, headers: h.toOutgoing() }, (c) => {
+      // Only now does the body flow: a failed dial has consumed none of it, so it can be retried.
+      if (prep.hasBody) ctx.req.pipe(c);
+      else c.end();
+    });
+    // The client went away: stop the upstream exchange too.
+    const onGone = () => {
+      if (!ctx.res.writableFinished) creq.destroy(new AbortRequest());
+    };
+    ctx.res.on('close', onGone);
+    u.inflight++;
+    try {
+      const { res: up, upgrade } = await response;
+      const latency = process.hrtime.bigint() - sent;
+      ctx.repl.set('http.reverse_proxy.latency', goDuration(latency));
+      ctx.repl.set('http.reverse_proxy.latency_ms', Number(latency) / 1e6);
+      health.judge(u, up.statusCode ?? 0, Number(latency) / 1e6);
+      const outHeaders = responseHeaders(ctx, up, headerDown);
+      if (upgrade !== null) {
+        const client = claimUpgrade(ctx.req, ctx.res);
+        if (client === null) {
+          upgrade.socket.destroy();
+          throw new Error('upstream switched protocols but the client connection cannot be upgraded');
+        }
+        ctx.res.statusCode = 101;
+        await tunnel(client.socket, client.head, up, upgrade.socket, upgrade.head, outHeaders, prep.upgrade);
+        return;
+      }
+      await sendResponse(ctx, up, outHeaders, flushesImmediately(flush, outHeaders));
+    } finally {
+      u.inflight--;
+      ctx.res.off('close', onGone);
+    }
+  };
+
+  return async (ctx) => {
+    const start = Date.now();
+    const startNs = process.hrtime.bigint();
+    const prep = prepareRequest(ctx, rewrite, trustedPeer(ctx));
+    let failed = 0;
+    let lastErr: unknown = null;
+    try {
+      for (;;) {
+        let err: unknown;
+        let pool: Upstream[];
+        try {
+          pool = sources.map((s) => s.resolve(ctx.repl));
+        } catch (e) {
+          throw proxyError(e);
+        }
+        const u = select(pool, ctx);
+        if (u === null) {
+          err = lastErr ?? new NoUpstreamError();
+        } else {
+          setUpstreamPlaceholders(ctx, u);
+          try {
+            await attempt(ctx, u, prep);
+            return;
+          } catch (e) {
+            // Part of the response is out: the server cuts the connection (nothing can follow).
+            if (ctx.res.headersSent) throw e;
+            // The client is gone: no one to answer or retry for.
+            if (e instanceof AbortRequest || ctx.req.socket?.destroyed) throw new AbortRequest();
+            err = e;
+            health.countFailure(u);
+          }
+        }
+        lastErr = err;
+        failed++;
+        if (!(await tryAgain(retry, start, failed, err, prep.method, prep.hasBody, () => ctx.req.socket?.destroyed === true))) break;
+      }
+      throw proxyError(lastErr);
+    } finally {
+      const d = process.hrtime.bigint() - startNs;
+      ctx.repl.set('http.reverse_proxy.duration', goDuration(d));
+      ctx.repl.set('http.reverse_proxy.duration_ms', Number(d) / 1e6);
+    }
+  };
+});

@@ -1,0 +1,55 @@
+/**
+ * Passive health checks (Caddy's PassiveHealthChecks): a failed try, an
+ * unhealthy status or a slow answer counts one failure against the upstream
+ * for fail_duration; with max_fails (default 1) failures counting, the
+ * upstream is unavailable to the selection policies until they expire.
+ * Without fail_duration nothing is remembered, as in Caddy. Active health
+ * checks are refused for now.
+ */
+import { durationMs } from '../../go/duration.js';
+import type { Upstream } from './upstreams.js';
+
+export interface PassiveHealth {
+  /** Counts one failure against `u` for fail_duration (no-op without it). */
+  countFailure(u: Upstream): void;
+  /** After a response: counts a failure when its status or latency says unhealthy. */
+  judge(u: Upstream, status: number, latencyMs: number): void;
+  /** max_fails for Upstream.available (0: failures are not counted). */
+  readonly maxFails: number;
+  /** unhealthy_request_count: Caddy's default for max_requests. */
+  readonly maxRequests: number;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Caddy's StatusCodeMatches: 5 matches any 5xx, 404 only 404. */
+function statusMatches(status: number, codes: number[]): boolean {
+  return codes.some((c) => (c < 100 ? Math.floor(status / 100) === c : status === c));
+}
+
+export function compilePassiveHealth(cfg: unknown): PassiveHealth {
+  const none: PassiveHealth = { countFailure() {}, judge() {}, maxFails: 0, maxRequests: 0 };
+  if (cfg === undefined || cfg === null) return none;
+  if (!isObj(cfg)) throw new Error('health_checks: must be an object');
+  for (const k of Object.keys(cfg)) if (k !== 'passive') throw new Error(`health_checks.${k}: active health checks are not supported by tsweb yet`);
+  const p = cfg.passive;
+  if (!isObj(p)) return none;
+  const failDuration = durationMs(p.fail_duration, 'health_checks.passive.fail_duration');
+  const maxFails = typeof p.max_fails === 'number' && p.max_fails > 0 ? p.max_fails : 1;
+  const codes = Array.isArray(p.unhealthy_status) ? p.unhealthy_status.map(Number) : [];
+  const slow = durationMs(p.unhealthy_latency, 'health_checks.passive.unhealthy_latency');
+  const maxRequests = typeof p.unhealthy_request_count === 'number' ? p.unhealthy_request_count : 0;
+  const countFailure = (u: Upstream) => {
+    if (failDuration === 0) return;
+    u.fails++;
+    setTimeout(() => u.fails--, failDuration).unref();
+  };
+  return {
+    countFailure,
+    judge(u, status, latencyMs) {
+      if ((codes.length > 0 && statusMatches(status, codes)) || (slow > 0 && latencyMs > slow)) countFailure(u);
+    },
+    maxFails: failDuration > 0 ? maxFails : 0,
+    maxRequests,
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The request sent upstream, built once per proxied request (Caddy's
+ * prepareRequest) and copied per attempt: the client's headers minus the
+ * hop-by-hop ones, the Upgrade pair again for an upgrade, X-Forwarded-*,
+ * Host unchanged, and the method/URI after `rewrite`.
+ */
+import { requestURI } from '../../go/url.js';
+import { requestHostport } from '../../core/placeholders/request.js';
+import { compileTemplate, type Template } from '../../core/replacer.js';
+import type { Ctx } from '../../core/types.js';
+import { setForwardedHeaders } from './forwarded.js';
+import { HeaderMap } from './header_map.js';
+import { removeHopHeaders, upgradeType } from './hop.js';
+
+export interface PreparedRequest {
+  method: string;
+  path: string;
+  headers: HeaderMap;
+  /** The Upgrade protocol ('websocket'), or ''. */
+  upgrade: string;
+  /** Whether the client sends a body (a retry after a non-dial error is then unsafe). */
+  hasBody: boolean;
+}
+
+export interface RewriteConfig {
+  method: Template | null;
+  uri: Template | null;
+}
+
+export function compileProxyRewrite(cfg: unknown): RewriteConfig {
+  if (cfg === undefined || cfg === null) return { method: null, uri: null };
+  if (typeof cfg !== 'object' || Array.isArray(cfg)) throw new Error('rewrite: must be an object');
+  const r = cfg as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (k !== 'method' && k !== 'uri') throw new Error(`rewrite: ${k} is not supported in reverse_proxy by tsweb yet`);
+  return {
+    method: typeof r.method === 'string' && r.method !== '' ? compileTemplate(r.method, 'empty') : null,
+    uri: typeof r.uri === 'string' && r.uri !== '' ? compileTemplate(r.uri, 'empty') : null,
+  };
+}
+
+/** Headers Node would otherwise derive on its own and that Caddy passes as the client sent them. */
+export function prepareRequest(ctx: Ctx, rewrite: RewriteConfig, trusted: boolean): PreparedRequest {
+  const { req } = ctx;
+  const h = HeaderMap.fromRaw(req.rawHeaders);
+  // Rewrites and header handlers earlier in the route changed ctx.req's parsed
+  // views, not rawHeaders: take the current values from headersDistinct.
+  const distinct = req.headersDistinct;
+  for (const name of h.names()) if (distinct[name] === undefined) h.del(name);
+  for (const [name, values] of Object.entries(distinct)) if (values !== undefined) h.set(name, values);
+
+  const upgrade = upgradeType(h.get('connection'), h.get('upgrade'));
+  const teTrailers = (h.get('te') ?? []).some((v) => v.split(',').some((t) => t.trim().toLowerCase() === 'trailers'));
+  removeHopHeaders(h);
+  if (teTrailers) h.set('Te', ['trailers']);
+  if (upgrade !== '') {
+    h.set('Connection', ['Upgrade']);
+    h.set('Upgrade', [upgrade]);
+  }
+  const host = requestHostport(ctx);
+  // Without a Host (HTTP/1.0), the attempt names the upstream instead, as Go's transport does.
+  if (host !== '') h.set('Host', [host]);
+  else h.del('host');
+  setForwardedHeaders(h, ctx, trusted, host);
+
+  let method = ctx.method;
+  let path = requestURI(ctx.path, ctx.rawPath, ctx.query);
+  if (rewrite.method !== null) method = rewrite.method(ctx.repl).toUpperCase();
+  if (rewrite.uri !== null) {
+    const uri = rewrite.uri(ctx.repl);
+    const q = uri.indexOf('?');
+    const p = q < 0 ? uri : uri.slice(0, q);
+    const cur = path.indexOf('?');
+    const curPath = cur < 0 ? path : path.slice(0, cur);
+    const curQuery = cur < 0 ? '' : path.slice(cur + 1);
+    const query = q < 0 ? curQuery : uri.slice(q + 1);
+    path = (p === '' ? curPath : p) + (query !== '' ? `?${query}` : '');
+  }
+
+  const te = req.headers['transfer-encoding'];
+  const cl = req.headers['content-length'];
+  const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+  return { method, path, headers: h, upgrade, hasBody };
+}

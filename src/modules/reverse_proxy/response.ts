@@ -1,0 +1,105 @@
+/**
+ * The upstream's response, passed to the client (Caddy's finalizeResponse):
+ * status, headers without the hop-by-hop ones (then header_down), the
+ * http.reverse_proxy.* placeholders, and the body streamed with backpressure.
+ * Caddy appends the upstream's fields to what the response already has, so
+ * a `Server` header appears twice, as it does behind Caddy.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { CompiledHeaderOps } from '../../core/header_ops.js';
+import { detectContentType } from '../../go/sniff.js';
+import type { Ctx } from '../../core/types.js';
+import { HeaderMap } from './header_map.js';
+import { removeHopHeaders } from './hop.js';
+
+/** Caddy sets one placeholder per upstream response field: {http.reverse_proxy.header.Name}. */
+export function setResponsePlaceholders(ctx: Ctx, res: IncomingMessage, headers: HeaderMap): void {
+  const { repl } = ctx;
+  repl.set('http.reverse_proxy.status_code', res.statusCode ?? 0);
+  repl.set('http.reverse_proxy.status_text', res.statusMessage ?? '');
+  for (const [name, values] of headers.entries()) repl.set(`http.reverse_proxy.header.${name}`, values.join(','));
+}
+
+/** Response headers as they go to the client; hop-by-hop removed, header_down applied. */
+export function responseHeaders(ctx: Ctx, res: IncomingMessage, ops: CompiledHeaderOps | null): HeaderMap {
+  const h = HeaderMap.fromRaw(res.rawHeaders);
+  removeHopHeaders(h);
+  setResponsePlaceholders(ctx, res, h);
+  ops?.apply(h, ctx.repl);
+  return h;
+}
+
+/** Whether each chunk should reach the client at once (flush_interval -1, or an event stream). */
+export function flushesImmediately(flushInterval: number | null, h: HeaderMap): boolean {
+  if (flushInterval !== null && flushInterval < 0) return true;
+  const type = h.first('content-type') ?? '';
+  if (type.toLowerCase().startsWith('text/event-stream')) return true;
+  // Caddy also streams responses of unknown length without buffering (Content-Length -1 and no compression).
+  return false;
+}
+
+/**
+ * Writes the head and streams the body; resolves when the client has it all,
+ * rejects when the upstream breaks mid-body (the server then cuts the
+ * connection, since the head is already out).
+ */
+export function sendResponse(ctx: Ctx, up: IncomingMessage, h: HeaderMap, flush: boolean): Promise<void> {
+  const { res } = ctx;
+  for (const [name, values] of h.entries()) {
+    for (const v of values) res.appendHeader(name, v);
+  }
+  res.statusCode = up.statusCode ?? 502;
+  if (up.statusMessage) res.statusMessage = up.statusMessage;
+  if (flush) {
+    // Event streams: the head goes now, before any event, and Nagle's delay is off.
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+  }
+  const headOnly = ctx.method === 'HEAD' || up.statusCode === 204 || up.statusCode === 304;
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      res.off('close', onClientGone);
+      if (err) {
+        up.destroy();
+        reject(err);
+      } else resolve();
+    };
+    const onClientGone = () => {
+      // The client went away: stop reading the upstream; nothing else to do.
+      if (!res.writableFinished) {
+        up.destroy();
+        finish();
+      }
+    };
+    res.on('close', onClientGone);
+    if (headOnly) {
+      up.resume();
+      res.end();
+      finish();
+      return;
+    }
+    // Go's ResponseWriter names a missing Content-Type from the first bytes (unless encoded), so Caddy's clients get one.
+    let sniff = !h.get('content-type') && !h.get('content-encoding') && !flush;
+    up.on('data', (chunk: Buffer) => {
+      if (sniff) {
+        sniff = false;
+        if (!res.headersSent && !res.hasHeader('content-type')) res.setHeader('Content-Type', detectContentType(chunk));
+      }
+      if (!res.write(chunk)) {
+        up.pause();
+        res.once('drain', () => up.resume());
+      }
+    });
+    up.on('end', () => {
+      res.end();
+      finish();
+    });
+    up.on('error', (err) => finish(err));
+    up.on('close', () => {
+      if (!up.complete) finish(new Error('reading from upstream: unexpected EOF'));
+    });
+  });
+}

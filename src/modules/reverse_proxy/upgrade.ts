@@ -1,0 +1,38 @@
+/**
+ * Upgraded connections (WebSocket and any other `Connection: Upgrade`): once
+ * the upstream answers 101, the client gets that head, and the two sockets
+ * are piped both ways until either side closes (Caddy's handleUpgradeResponse).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { goStatusText } from '../../go/statustext.js';
+import type { HeaderMap } from './header_map.js';
+
+export function tunnel(client: Duplex, clientHead: Buffer, up: IncomingMessage, upSocket: Duplex, upHead: Buffer, h: HeaderMap, upgrade: string): Promise<void> {
+  // The Upgrade pair is hop-by-hop and was removed with the others: put it back.
+  h.set('Connection', ['Upgrade']);
+  h.set('Upgrade', [up.headers.upgrade ?? upgrade]);
+  let head = `HTTP/1.1 101 ${up.statusMessage || goStatusText(101)}\r\n`;
+  for (const [name, values] of h.entries()) for (const v of values) head += `${name}: ${v}\r\n`;
+  head += '\r\n';
+  client.write(head);
+  if (upHead.length > 0) client.write(upHead);
+  if (clientHead.length > 0) upSocket.write(clientHead);
+  return new Promise((resolve) => {
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      client.destroy();
+      upSocket.destroy();
+      resolve();
+    };
+    client.on('error', close);
+    upSocket.on('error', close);
+    client.on('close', close);
+    upSocket.on('close', close);
+    // pipe() gives backpressure both ways; ending one side half-closes the other.
+    client.pipe(upSocket);
+    upSocket.pipe(client);
+  });
+}

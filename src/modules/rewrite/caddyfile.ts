@@ -1,0 +1,22 @@
+/**
+ * rewrite [<matcher>] <to>
+ *
+ * With a single argument the argument is the target URI, even if it starts
+ * with `/` (it is not a path matcher); with two, the first is the matcher.
+ */
+import { registerDirective } from '../../adapt/registry.js';
+
+registerDirective('rewrite', (h) => {
+  h.next(); // directive name
+  const n = h.countRemainingArgs();
+  if (n === 0) throw h.err('too few arguments; must have at least a rewrite URI');
+  if (n > 2) throw h.err('too many arguments; should only be a matcher and a URI');
+  if (n === 1) {
+    h.nextArg();
+    return h.newRoute(null, { handler: 'rewrite', uri: h.val() });
+  }
+  const matcherSet = h.extractMatcherSet();
+  h.next(); // the name again: matcher extraction rewinds
+  h.next(); // the URI
+  return h.newRoute(matcherSet, { handler: 'rewrite', uri: h.val() });
+});

@@ -1,0 +1,76 @@
+/**
+ * static_response (Caddy's staticresp.go; the `respond` directive): a fixed
+ * status, headers and body, each with placeholders compiled once. `close`
+ * ends the connection after the response, `abort` drops it without one.
+ */
+import { AbortRequest, errorStatus, writeStatus } from '../../core/errors.js';
+import { registerHandler } from '../../core/registry.js';
+import { compileTemplate, type Template } from '../../core/replacer.js';
+import { compileStatus } from '../../core/status.js';
+
+/** Caddy's body sniff: a body that is a JSON object or array is served as JSON. */
+function looksLikeJSON(body: string): boolean {
+  const t = body.trim();
+  if (t.length <= 2) return false;
+  const wrapped = (t[0] === '{' && t[t.length - 1] === '}') || (t[0] === '[' && t[t.length - 1] === ']');
+  if (!wrapped) return false;
+  try {
+    JSON.parse(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+registerHandler('static_response', (config) => {
+  if (config.abort === true) {
+    return () => Promise.reject(new AbortRequest());
+  }
+  const close = config.close === true;
+  const status = compileStatus(config.status_code, 'status_code');
+
+  // Header names and values: ReplaceAll (unknown placeholders become empty).
+  const headers: Array<[Template, Template[]]> = [];
+  if (config.headers !== undefined) {
+    if (config.headers === null || typeof config.headers !== 'object' || Array.isArray(config.headers)) {
+      throw new Error('headers: must be an object of field names to lists of values');
+    }
+    for (const [field, vals] of Object.entries(config.headers)) {
+      if (!Array.isArray(vals) || vals.some((v) => typeof v !== 'string')) throw new Error(`headers: ${field}: values must be a list of strings`);
+      headers.push([compileTemplate(field, 'empty'), (vals as string[]).map((v) => compileTemplate(v, 'empty'))]);
+    }
+  }
+  if (config.body !== undefined && typeof config.body !== 'string') throw new Error('body: must be a string');
+  const rawBody: string = config.body ?? '';
+  // The body keeps placeholders nobody knows (ReplaceKnown), as Caddy does.
+  const body = rawBody === '' ? null : compileTemplate(rawBody, 'keep');
+  // The Content-Type guess looks at the configured text, so it is decided now.
+  const defaultType = looksLikeJSON(rawBody) ? 'application/json' : 'text/plain; charset=utf-8';
+
+  return async (ctx) => {
+    const { res, repl } = ctx;
+    if (close) {
+      res.setHeader('Connection', 'close');
+      res.shouldKeepAlive = false;
+    }
+    for (const [field, vals] of headers) {
+      const name = field(repl);
+      if (name === '') continue;
+      const values = vals.map((v) => v(repl));
+      res.setHeader(name, values.length === 1 ? values[0]! : values);
+    }
+    const text = body === null ? '' : body(repl);
+    if (text !== '' && !res.hasHeader('Content-Type')) res.setHeader('Content-Type', defaultType);
+
+    // In an error route the error's status is the default; otherwise 200.
+    let code = ctx.error ? errorStatus(ctx.error) : 200;
+    if (status !== null) code = status(repl);
+    // Like Go's WriteHeader, a status after the response started changes nothing.
+    writeStatus(ctx, code);
+    // Explicit, so that HEAD answers carry the length GET would have, as Go's do.
+    if (text !== '' && code !== 204 && code !== 304 && !res.headersSent && !res.hasHeader('Content-Length')) {
+      res.setHeader('Content-Length', Buffer.byteLength(text));
+    }
+    if (!res.writableEnded) res.end(text);
+  };
+});

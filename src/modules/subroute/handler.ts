@@ -1,0 +1,23 @@
+/**
+ * subroute (Caddy's Subroute): a nested route list, what `handle`, `route`
+ * and `handle_path` become. Falling off its end continues with the outer
+ * chain. Its own `errors.routes` handle errors raised inside it; they too
+ * continue with the outer chain when they fall through.
+ */
+import { AbortRequest, toHandlerError, withError } from '../../core/errors.js';
+import { registerHandler } from '../../core/registry.js';
+
+registerHandler('subroute', (config, env) => {
+  const routes = env.compileRoutes(config.routes);
+  const errors = config.errors?.routes !== undefined ? env.compileRoutes(config.errors.routes) : null;
+  if (errors === null) return routes;
+  return async (ctx, next) => {
+    try {
+      await routes(ctx, next);
+    } catch (err) {
+      if (err instanceof AbortRequest) throw err;
+      withError(ctx, toHandlerError(err));
+      await errors(ctx, next);
+    }
+  };
+});

@@ -1,0 +1,19 @@
+/**
+ * vars (Caddy's VarsMiddleware): sets request variables ({http.vars.*}, the
+ * vars matcher). Every field but `handler` is a variable; names and string
+ * values may hold placeholders, other JSON values are stored as they are.
+ */
+import { registerHandler } from '../../core/registry.js';
+import { compileTemplate, type Template } from '../../core/replacer.js';
+
+registerHandler('vars', (config) => {
+  const entries: Array<[Template, Template | null, unknown]> = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'handler') continue;
+    entries.push([compileTemplate(key, 'empty'), typeof value === 'string' ? compileTemplate(value, 'empty') : null, value]);
+  }
+  return (ctx, next) => {
+    for (const [key, tpl, value] of entries) ctx.vars.set(key(ctx.repl), tpl === null ? value : tpl(ctx.repl));
+    return next();
+  };
+});
