@@ -15,6 +15,8 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts', 'e2e/**/*.test.ts'],
+    // Registers every module, as the CLI's entry point does.
+    setupFiles: ['test/setup.ts'],
     testTimeout: 20000,
     hookTimeout: 30000,
   },

@@ -11,6 +11,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import '../src/modules/index.js';
 import { adaptCaddyfile } from '../src/adapt/index.js';
 import { type GoldenResult, runGolden, splitGolden } from '../src/conformance/golden.js';
 

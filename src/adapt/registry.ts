@@ -23,12 +23,35 @@ export function registerDirective(name: string, parse: DirectiveParser): void {
  * token (`*`, `/path`, `@name`) as its first argument.
  */
 export function registerHandlerDirective(name: string, parse: HandlerParser): void {
-  registerDirective(name, (h) => {
-    if (!h.next()) throw h.argErr();
-    const matcherSet = h.extractMatcherSet();
-    const handler = parse(h);
-    return h.newRoute(matcherSet, handler);
-  });
+  const def = handlerDirective(name, parse);
+  registerDirective(def.name, def.parse);
+}
+
+/** A directive as a module declares it; registered by src/modules/define.ts. */
+export interface DirectiveDef {
+  readonly name: string;
+  readonly parse: DirectiveParser;
+}
+
+/** A directive producing any kind of config value (routes, error routes, TLS pieces...). */
+export function directive(name: string, parse: DirectiveParser): DirectiveDef {
+  return { name, parse };
+}
+
+/**
+ * A directive producing one handler behind an optional matcher token
+ * (`*`, `/path`, `@name`) as its first argument.
+ */
+export function handlerDirective(name: string, parse: HandlerParser): DirectiveDef {
+  return {
+    name,
+    parse: (h) => {
+      if (!h.next()) throw h.argErr();
+      const matcherSet = h.extractMatcherSet();
+      const handler = parse(h);
+      return h.newRoute(matcherSet, handler);
+    },
+  };
 }
 
 export function registerGlobalOption(name: string, parse: GlobalOptionParser): void {

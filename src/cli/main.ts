@@ -1,4 +1,6 @@
 // Entry point of the tsweb executable: dispatches to one module per verb.
+// The composition root: registers every module (Caddyfile syntax and runtime).
+import '../modules/index.js';
 import { command as adapt } from './adapt.js';
 import type { Command } from './command.js';
 import { command as fileServer } from './file_server.js';

@@ -29,16 +29,67 @@ export type HandlerProvisioner = (config: JSONObject, env: ProvisionEnv) => Hand
 /** Turns one matcher's JSON value (e.g. the array of `path`) into a Matcher. */
 export type MatcherProvisioner = (config: unknown, env: ProvisionEnv) => Matcher;
 
-export const handlerModules = new Map<string, HandlerProvisioner>();
-export const matcherModules = new Map<string, MatcherProvisioner>();
+/**
+ * An `http.handlers.*` module: `decode` checks the JSON and returns the
+ * module's typed config (its config.ts), naming the JSON path of anything
+ * wrong; `provision` turns that config into the request-time Handler. Both
+ * run at load, never per request; `tsweb validate` runs them and starts
+ * nothing.
+ */
+export interface HandlerModule<C = JSONObject> {
+  readonly name: string;
+  // Method syntax on purpose: a registry holds modules of many config types
+  // as HandlerModule<unknown>, and each module's decode feeds its own provision.
+  decode(json: JSONObject): C;
+  provision(config: C, env: ProvisionEnv): Handler;
+}
 
-/** One module per file registers itself, as Caddy's modules do. */
+/** An `http.matchers.*` module; its JSON is the matcher's value (an array for `path`, an object for `header`...). */
+export interface MatcherModule<C = unknown> {
+  readonly name: string;
+  decode(json: unknown): C;
+  provision(config: C, env: ProvisionEnv): Matcher;
+}
+
+/** The two halves of a module whose config has a decoder. */
+export interface ModuleSpec<J, C, R> {
+  decode: (json: J) => C;
+  provision: (config: C, env: ProvisionEnv) => R;
+}
+
+const asIs = <T>(v: T): T => v;
+
+/** Declares a handler module; src/modules/define.ts registers it. */
+export function handlerModule<C = JSONObject>(name: string, spec: ModuleSpec<JSONObject, C, Handler> | HandlerProvisioner): HandlerModule<C> {
+  if (typeof spec === 'function') return { name, decode: asIs as (json: JSONObject) => C, provision: spec as unknown as (c: C, env: ProvisionEnv) => Handler };
+  return { name, decode: spec.decode, provision: spec.provision };
+}
+
+/** Declares a matcher module; src/modules/define.ts registers it. */
+export function matcherModule<C = unknown>(name: string, spec: ModuleSpec<unknown, C, Matcher> | MatcherProvisioner): MatcherModule<C> {
+  if (typeof spec === 'function') return { name, decode: asIs as (json: unknown) => C, provision: spec as unknown as (c: C, env: ProvisionEnv) => Matcher };
+  return { name, decode: spec.decode, provision: spec.provision };
+}
+
+// The registries hold modules of many config types; each module's decode feeds its own provision.
+export const handlerModules = new Map<string, HandlerModule<unknown>>();
+export const matcherModules = new Map<string, MatcherModule<unknown>>();
+
+export function registerHandlerModule<C>(mod: HandlerModule<C>): void {
+  if (handlerModules.has(mod.name)) throw new Error(`handler ${mod.name} registered twice`);
+  handlerModules.set(mod.name, mod);
+}
+
+export function registerMatcherModule<C>(mod: MatcherModule<C>): void {
+  if (matcherModules.has(mod.name)) throw new Error(`matcher ${mod.name} registered twice`);
+  matcherModules.set(mod.name, mod);
+}
+
+/** A module whose JSON needs no decoding, registered directly (tests' own handlers). */
 export function registerHandler(name: string, provision: HandlerProvisioner): void {
-  if (handlerModules.has(name)) throw new Error(`handler ${name} registered twice`);
-  handlerModules.set(name, provision);
+  registerHandlerModule(handlerModule(name, provision));
 }
 
 export function registerMatcher(name: string, provision: MatcherProvisioner): void {
-  if (matcherModules.has(name)) throw new Error(`matcher ${name} registered twice`);
-  matcherModules.set(name, provision);
+  registerMatcherModule(matcherModule(name, provision));
 }

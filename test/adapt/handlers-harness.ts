@@ -1,7 +1,7 @@
 // Runs handler directives straight through their registered parsers over
 // tokens from the real Caddyfile parser, without the site-block adapter
 // (sorting, shorthands and server assembly are not involved here).
-import '../../src/adapt/directives/_handlers.js';
+import '../../src/modules/index.js';
 import { parseCaddyfile } from '../../src/caddyfile/parser.js';
 import { CaddyfileError } from '../../src/caddyfile/errors.js';
 import { Helper, type AdaptState } from '../../src/adapt/helper.js';

@@ -8,7 +8,6 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createCtx, type CtxInfo } from '../../src/core/context.js';
-import '../../src/http/matchers/index.js';
 import { matcherModules, type ProvisionEnv } from '../../src/core/registry.js';
 import { compileMatcherSets, registryMatcher } from '../../src/apps/http/matcher_sets.js';
 import type { Ctx, Matcher } from '../../src/core/types.js';
@@ -133,7 +132,7 @@ export function testEnv(): ProvisionEnv {
 export function matcher(name: string, config: unknown): Matcher {
   const p = matcherModules.get(name);
   if (!p) throw new Error(`no matcher ${name}`);
-  return p(config, testEnv());
+  return p.provision(p.decode(config), testEnv());
 }
 
 /**

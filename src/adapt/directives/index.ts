@@ -1,7 +1,10 @@
-// Importing a directive module registers it. Each group list is owned by the
-// people working on that group, so additions do not collide.
-import './_core.js';
-import './_handlers.js';
-import './_proxy.js';
-import './_tls.js';
+// The adapter's own directives (Caddy's httpcaddyfile builtins: bind, tls,
+// log, handle_errors ...) and the global options. Modules' directives are
+// registered by src/modules/index.ts.
+import './bind.js';
+import './handle_errors.js';
+import './log.js';
+import './log_name.js';
+import './log_skip.js';
+import './tls.js';
 import '../options/index.js';

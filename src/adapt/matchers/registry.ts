@@ -13,6 +13,16 @@ export const matchers = new Map<string, MatcherParser>();
 /** Dispenser context key holding the name of the matcher being defined (without `@`). */
 export const MATCHER_NAME_CTX_KEY = 'matcher_name';
 
+/** A matcher's Caddyfile syntax as a module declares it; registered by src/modules/define.ts. */
+export interface MatcherParserDef {
+  readonly name: string;
+  readonly parse: MatcherParser;
+}
+
+export function matcherParser(name: string, parse: MatcherParser): MatcherParserDef {
+  return { name, parse };
+}
+
 export function registerMatcher(name: string, parse: MatcherParser): void {
   if (matchers.has(name)) throw new Error(`matcher ${name} registered twice`);
   matchers.set(name, parse);

@@ -3,7 +3,6 @@
  * `apps.http`: app-wide settings and every server. Provisioning has no side
  * effects beyond cleanups it registers; sockets are the ListenerPool's job.
  */
-import './modules.js';
 import { durationMs } from '../../go/duration.js';
 import type { EngineLog } from '../../core/log.js';
 import { newScope, ProvisionError, type ProvisionScope } from './provision.js';

@@ -67,8 +67,8 @@ export function compileMatcherSets(sets: unknown, provision: ProvisionOne): Matc
 /** Provisions a matcher from the registry, with Caddy's message for unknown names. */
 export function registryMatcher(env: ProvisionEnv): ProvisionOne {
   return (name, config) => {
-    const provision = matcherModules.get(name);
-    if (!provision) throw new Error(`loading matcher modules: module name '${name}': unknown module: http.matchers.${name}`);
-    return provision(config, env);
+    const mod = matcherModules.get(name);
+    if (!mod) throw new Error(`loading matcher modules: module name '${name}': unknown module: http.matchers.${name}`);
+    return mod.provision(mod.decode(config), env);
   };
 }

@@ -62,14 +62,14 @@ export function provisionHandler(config: unknown, scope: ProvisionScope, where: 
     throw new ProvisionError([...where, `module name not specified with key 'handler' in ${JSON.stringify(config)}`]);
   }
   const at = [...where, `loading module '${name}'`];
-  const provision = handlerModules.get(name);
-  if (!provision) {
+  const mod = handlerModules.get(name);
+  if (!mod) {
     // Caddy's own modules that tsweb has not written yet get a message that says so.
     throw new ProvisionError([...at, knownHandlers.has(name) ? `handler '${name}' is not implemented in tsweb yet` : `unknown module: http.handlers.${name}`]);
   }
   const inner = [...at, `provision http.handlers.${name}`];
   try {
-    return provision(config, makeEnv(scope, inner));
+    return mod.provision(mod.decode(config), makeEnv(scope, inner));
   } catch (err) {
     throw wrap(err, inner);
   }
@@ -77,13 +77,13 @@ export function provisionHandler(config: unknown, scope: ProvisionScope, where: 
 
 export function provisionMatcher(name: string, config: unknown, scope: ProvisionScope, where: readonly string[]): Matcher {
   const at = [...where, `module name '${name}'`];
-  const provision = matcherModules.get(name);
-  if (!provision) {
+  const mod = matcherModules.get(name);
+  if (!mod) {
     throw new ProvisionError([...at, knownMatchers.has(name) ? `matcher '${name}' is not implemented in tsweb yet` : `unknown module: http.matchers.${name}`]);
   }
   const inner = [...at, `provision http.matchers.${name}`];
   try {
-    return provision(config, makeEnv(scope, inner));
+    return mod.provision(mod.decode(config), makeEnv(scope, inner));
   } catch (err) {
     throw wrap(err, inner);
   }

@@ -14,11 +14,11 @@
  * gets that CA even when the global options do not define it.
  */
 import type { Helper } from '../../adapt/helper.js';
-import { registerDirective } from '../../adapt/registry.js';
+import { directive } from '../../adapt/registry.js';
 import type { ConfigValue, JSONObject } from '../../adapt/types.js';
 import { parseCaddyDuration } from '../../go/units.js';
 
-registerDirective('acme_server', (h) => {
+export const acmeServerDirective = directive('acme_server', (h) => {
   h.next(); // directive name
   const matcherSet = h.extractMatcherSet();
   h.next(); // the name again: matcher extraction rewinds

@@ -8,7 +8,7 @@
  * deprecated spelling and adapts the same, with a warning.
  */
 import type { Helper } from '../../adapt/helper.js';
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { HandlerJSON, JSONObject } from '../../adapt/types.js';
 
 const algorithms = ['bcrypt', 'argon2id'];
@@ -40,5 +40,5 @@ function parseBasicAuth(h: Helper): HandlerJSON {
   return { handler: 'authentication', providers: { http_basic: basic } };
 }
 
-registerHandlerDirective('basic_auth', parseBasicAuth);
-registerHandlerDirective('basicauth', parseBasicAuth);
+export const basicAuthDirective = handlerDirective('basic_auth', parseBasicAuth);
+export const basicauthDirective = handlerDirective('basicauth', parseBasicAuth);

@@ -7,7 +7,7 @@
  * and the error routes, if any, decide the body. A provider error (a broken
  * hash) counts as not authenticated, as Caddy logs it and moves on.
  */
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import { HandlerError } from '../../core/types.js';
 import { type Authenticator, compileBasicAuth } from './basic_auth.js';
 
@@ -15,7 +15,7 @@ const providerModules: Record<string, (config: Record<string, unknown>) => Authe
   http_basic: compileBasicAuth,
 };
 
-registerHandler('authentication', (config) => {
+export const authenticationHandler = handlerModule('authentication', (config) => {
   const providers: Authenticator[] = [];
   const raw = config.providers ?? {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('providers: must be an object');

@@ -16,7 +16,7 @@
  */
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import type { ResponseMatcherJSON } from '../headers/caddyfile_ops.js';
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import { parseNamedResponseMatcher } from '../headers/caddyfile_response_matcher.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { atoi, parseBool } from '../../go/units.js';
@@ -98,7 +98,7 @@ const encoders: Record<string, EncoderParser> = {
   },
 };
 
-registerHandlerDirective('encode', (h) => {
+export const encodeDirective = handlerDirective('encode', (h) => {
   h.next(); // directive name
   const prefer: string[] = [];
   let formats = h.remainingArgs();

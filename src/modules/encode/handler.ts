@@ -23,7 +23,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import { acceptedEncodings } from '../../core/accept_encoding.js';
 import { compileEncoders, type EncoderFactory } from './encoders.js';
 import { absorbWriteHeadArgs } from '../../core/response_head.js';
@@ -338,7 +338,7 @@ class EncodingWriter {
   }
 }
 
-registerHandler('encode', (config) => {
+export const encodeHandler = handlerModule('encode', (config) => {
   const encoders = compileEncoders(config.encodings);
   const prefer = config.prefer ?? [];
   if (!Array.isArray(prefer) || prefer.some((p) => typeof p !== 'string')) throw new Error('prefer: must be a list of encoding names');

@@ -6,11 +6,11 @@
  * Triggers the error routes (handle_errors). One three-digit argument is a
  * status; anything else is the message.
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { weakString } from '../../adapt/weakstring.js';
 
-registerHandlerDirective('error', (h) => {
+export const errorDirective = handlerDirective('error', (h) => {
   h.next(); // directive name
   const args = h.remainingArgs();
   let status: string | undefined;

@@ -3,12 +3,12 @@
  * with a status (500 by default) and a message, which the error routes see
  * as {http.error.status_code} and {http.error.message}.
  */
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import { compileTemplate } from '../../core/replacer.js';
 import { HandlerError } from '../../core/types.js';
 import { compileStatus } from '../../core/status.js';
 
-registerHandler('error', (config) => {
+export const errorHandler = handlerModule('error', (config) => {
   if (config.error !== undefined && typeof config.error !== 'string') throw new Error('error: must be a string');
   const status = compileStatus(config.status_code, 'status_code');
   // Current Caddy replaces known placeholders in the message (2.6.2 did not).

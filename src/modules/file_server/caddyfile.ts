@@ -16,7 +16,7 @@
  * file server rooted at the config directory never serves its own config.
  */
 import * as path from 'node:path';
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { Helper } from '../../adapt/helper.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { atoi } from '../../go/units.js';
@@ -25,7 +25,7 @@ import { weakString } from '../../adapt/weakstring.js';
 const sortOptions = ['name', 'namedirfirst', 'size', 'time', 'asc', 'desc'];
 const precompressors = ['br', 'zstd', 'gzip'];
 
-registerHandlerDirective('file_server', (h) => {
+export const fileServerDirective = handlerDirective('file_server', (h) => {
   h.next(); // directive name
   const fsrv: JSONObject = {};
   let browse: JSONObject | undefined;

@@ -9,12 +9,12 @@
  * `=404` style entries are kept as written: the file matcher treats them as
  * a status fallback at request time.
  */
-import { registerDirective } from '../../adapt/registry.js';
+import { directive } from '../../adapt/registry.js';
 import type { ConfigValue, JSONObject } from '../../adapt/types.js';
 
 const policies = ['first_exist', 'first_exist_fallback', 'smallest_size', 'largest_size', 'most_recently_modified'];
 
-registerDirective('try_files', (h) => {
+export const tryFilesDirective = directive('try_files', (h) => {
   if (!h.next()) throw h.argErr();
   const tryFiles = h.remainingArgs();
   if (tryFiles.length === 0) throw h.argErr();

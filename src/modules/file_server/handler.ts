@@ -15,7 +15,7 @@ import { realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { base } from '../../go/path.js';
 import { errorStatus } from '../../core/errors.js';
-import { registerHandler, type JSONObject } from '../../core/registry.js';
+import { handlerModule, type JSONObject } from '../../core/registry.js';
 import { compileTemplate, type Replacer, type Template } from '../../core/replacer.js';
 import { type Ctx, HandlerError, type Next } from '../../core/types.js';
 import { compileStatus } from '../../core/status.js';
@@ -114,7 +114,7 @@ async function resolveRoot(root: string): Promise<string> {
   return real;
 }
 
-registerHandler('file_server', (config) => {
+export const fileServerHandler = handlerModule('file_server', (config) => {
   // fs: only the local disk. Caddy's default is "{http.vars.fs}", unset → the default file system.
   if (config.fs !== undefined && config.fs !== '' && config.fs !== '{http.vars.fs}') {
     throw new Error(`fs: file system '${config.fs}' is not available in tsweb (only the local disk)`);

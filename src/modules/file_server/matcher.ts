@@ -23,7 +23,7 @@
 import { lstatSync, readdirSync, type Stats, statSync } from 'node:fs';
 import { join as joinFs, sep } from 'node:path';
 import { clean, match as globMatch } from '../../go/path.js';
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { compileTemplate, type Template } from '../../core/replacer.js';
 import type { Ctx, Matcher } from '../../core/types.js';
 import { HandlerError } from '../../core/types.js';
@@ -162,7 +162,7 @@ function errorCode(entry: string): number | null {
   return null;
 }
 
-registerMatcher('file', (config): Matcher => {
+export const fileMatcher = matcherModule('file', (config): Matcher => {
   const cfg = object(config ?? {}, 'fileserver.MatchFile');
   const policy = (cfg.try_policy ?? '') as string;
   if (!POLICIES.has(policy)) throw new Error(`unknown try policy ${policy}`);

@@ -14,10 +14,10 @@
 import { canonicalHeaderKey, type HeaderOps } from '../headers/caddyfile_ops.js';
 import { deleteN } from '../reverse_proxy/caddyfile_deleten.js';
 import { parseReverseProxy } from '../reverse_proxy/caddyfile.js';
-import { registerDirective } from '../../adapt/registry.js';
+import { directive } from '../../adapt/registry.js';
 import type { JSONObject, RouteJSON } from '../../adapt/types.js';
 
-registerDirective('forward_auth', (h) => {
+export const forwardAuthDirective = directive('forward_auth', (h) => {
   if (!h.next()) throw h.argErr();
   const userMatcherSet = h.extractMatcherSet();
   const d = h.newFromNextSegment();

@@ -13,12 +13,12 @@
  * applies to the whole handler (Caddy does the same).
  */
 import { applyHeaderOp, isEmptyHeaderOps, orderedHeaderOps, type RespHeaderOps } from './caddyfile_ops.js';
-import { registerDirective } from '../../adapt/registry.js';
+import { directive } from '../../adapt/registry.js';
 import { parseNamedResponseMatcher } from './caddyfile_response_matcher.js';
 import type { ResponseMatcherJSON } from './caddyfile_ops.js';
 import type { ConfigValue } from '../../adapt/types.js';
 
-registerDirective('header', (h) => {
+export const headerDirective = directive('header', (h) => {
   h.next(); // directive name
   const matcherSet = h.extractMatcherSet();
   h.next(); // the name again: matcher extraction rewinds

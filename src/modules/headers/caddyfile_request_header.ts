@@ -4,9 +4,9 @@
  * One operation per directive on the request headers.
  */
 import { caddyfileHeaderOp, orderedHeaderOps, type HeaderOps } from './caddyfile_ops.js';
-import { registerDirective } from '../../adapt/registry.js';
+import { directive } from '../../adapt/registry.js';
 
-registerDirective('request_header', (h) => {
+export const requestHeaderDirective = directive('request_header', (h) => {
   h.next(); // directive name
   const matcherSet = h.extractMatcherSet();
   h.next(); // the name again: matcher extraction rewinds

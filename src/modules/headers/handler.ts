@@ -10,7 +10,7 @@
  * host ({http.request.host}, host matchers, what a proxy sends).
  */
 import { splitRequestHost } from '../../core/context.js';
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import type { Ctx } from '../../core/types.js';
 import { compileHeaderOps, requestStore, responseStore } from '../../core/header_ops.js';
 import { compileResponseMatcher } from '../../core/response_matcher.js';
@@ -36,7 +36,7 @@ function syncHost(ctx: Ctx, before: string | undefined): void {
   }
 }
 
-registerHandler('headers', (config) => {
+export const headersHandler = handlerModule('headers', (config) => {
   const request = compileHeaderOps(config.request, 'request');
   const response = config.response === undefined || config.response === null ? null : config.response;
   const responseOps = compileHeaderOps(response, 'response');

@@ -14,10 +14,10 @@
  */
 import { moduleObject } from '../../go/json.js';
 import { ResponseHandling } from '../reverse_proxy/caddyfile_response_handlers.js';
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { HandlerJSON } from '../../adapt/types.js';
 
-registerHandlerDirective('intercept', (h) => {
+export const interceptDirective = handlerDirective('intercept', (h) => {
   h.next(); // directive name
   const responses = new ResponseHandling();
   while (h.nextBlock(0)) {

@@ -4,12 +4,12 @@
  * Runs the named route `&(route_name)`; the server gets that route in its
  * `named_routes`.
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 
 /** State key under which invoked names are collected for the site's pile. */
 const NAMED_ROUTE_KEY = 'named_route';
 
-registerHandlerDirective('invoke', (h) => {
+export const invokeDirective = handlerDirective('invoke', (h) => {
   h.next(); // directive name
   if (!h.nextArg()) throw h.argErr();
   const name = h.val();

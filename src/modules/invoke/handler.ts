@@ -4,10 +4,10 @@
  * stood here. Looked up per request like Caddy, so named routes may invoke
  * one another; an unknown name is a 500, as in Caddy.
  */
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import { HandlerError } from '../../core/types.js';
 
-registerHandler('invoke', (config, env) => {
+export const invokeHandler = handlerModule('invoke', (config, env) => {
   const name = config.name;
   if (typeof name !== 'string' || name === '') throw new Error('invoke: a route name is required');
   const named = env.namedRoutes;

@@ -1,5 +1,5 @@
 import type { Helper } from '../../adapt/helper.js';
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { HandlerJSON } from '../../adapt/types.js';
 
 /**
@@ -7,7 +7,7 @@ import type { HandlerJSON } from '../../adapt/types.js';
  * entry. A leading `<` on the key evaluates the value early, before the
  * rest of the handler chain runs (so it sees the request as it came in).
  */
-registerHandlerDirective('log_append', (h: Helper): HandlerJSON => {
+export const logAppendDirective = handlerDirective('log_append', (h: Helper): HandlerJSON => {
   h.next();
   const a = h.allArgs(2);
   if (!a) throw h.argErr();

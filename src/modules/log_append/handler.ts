@@ -5,7 +5,7 @@
  * placeholder, a var set later). The value is a single placeholder, the
  * name of a var, or a literal, in Caddy's order of preference.
  */
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import type { Ctx } from '../../core/types.js';
 
 const extras = new WeakMap<Ctx, Array<[string, unknown]>>();
@@ -24,7 +24,7 @@ function add(ctx: Ctx, key: string, value: unknown): void {
   list.push([key, value]);
 }
 
-registerHandler('log_append', (config) => {
+export const logAppendHandler = handlerModule('log_append', (config) => {
   const key = config.key;
   if (typeof key !== 'string' || key === '') throw new Error('log_append: "key" is required');
   const value = typeof config.value === 'string' ? config.value : '';

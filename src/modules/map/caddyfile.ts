@@ -8,11 +8,11 @@
  * when unquoted (`true`, `3`, `1.5`), `-` means "no value" (null), and
  * missing outputs are filled with null; missing defaults with "".
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import { wasReplacedPlaceholderShorthand } from '../../adapt/shorthands.js';
 import type { JSONObject } from '../../adapt/types.js';
 
-registerHandlerDirective('map', (h) => {
+export const mapDirective = handlerDirective('map', (h) => {
   h.next(); // directive name
   if (!h.nextArg()) throw h.argErr();
   const source = h.val();

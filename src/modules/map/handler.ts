@@ -10,7 +10,7 @@
  * once.
  */
 import { toGoString } from '../../go/fmt.js';
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import { compileTemplate, type Replacer, type Template } from '../../core/replacer.js';
 import { compileExpansion, compileGoRegexp, expandFirst, type GoRegexp } from '../../go/replace.js';
 
@@ -24,7 +24,7 @@ interface Entry {
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-registerHandler('map', (config) => {
+export const mapHandler = handlerModule('map', (config) => {
   const source = typeof config.source === 'string' ? config.source : '';
   const destsRaw = config.destinations ?? [];
   if (!Array.isArray(destsRaw) || destsRaw.some((d) => typeof d !== 'string')) throw new Error('destinations: must be a list of placeholders');

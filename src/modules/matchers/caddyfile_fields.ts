@@ -4,7 +4,7 @@
  */
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { sortedKeys } from '../../go/json.js';
-import { matcherName, registerMatcher } from '../../adapt/matchers/registry.js';
+import { matcherName, matcherParser } from '../../adapt/matchers/registry.js';
 
 /** Go's textproto.CanonicalMIMEHeaderKey: `content-type` → `Content-Type`. */
 export function canonicalHeaderKey(s: string): string {
@@ -14,7 +14,7 @@ export function canonicalHeaderKey(s: string): string {
 }
 
 /** header [!]<field> [<value>] — several lines merge; `!field` means "absent" (null). */
-registerMatcher('header', (d) => {
+export const headerSyntax = matcherParser('header', (d) => {
   const m: Record<string, string[] | null> = {};
   while (d.next()) {
     const a = d.args(1);
@@ -36,7 +36,7 @@ registerMatcher('header', (d) => {
 });
 
 /** query <key>=<val>... */
-registerMatcher('query', (d) => {
+export const querySyntax = matcherParser('query', (d) => {
   const m: Record<string, string[]> = {};
   while (d.next()) {
     for (const q of d.remainingArgs()) {
@@ -52,7 +52,7 @@ registerMatcher('query', (d) => {
 });
 
 /** vars <variable> <values...> */
-registerMatcher('vars', (d) => {
+export const varsSyntax = matcherParser('vars', (d) => {
   const m: Record<string, string[]> = {};
   while (d.next()) {
     const a = d.args(1);
@@ -75,7 +75,7 @@ function regexpJSON(name: string, pattern: string): RegexpJSON {
 }
 
 /** path_regexp [<name>] <regexp> */
-registerMatcher('path_regexp', (d) => {
+export const pathRegexpSyntax = matcherParser('path_regexp', (d) => {
   let re: RegexpJSON | undefined;
   while (d.next()) {
     if (re) throw d.err('regular expression can only be used once per named matcher');
@@ -115,5 +115,5 @@ function fieldRegexp(kind: 'header_regexp' | 'vars_regexp') {
   };
 }
 
-registerMatcher('header_regexp', fieldRegexp('header_regexp'));
-registerMatcher('vars_regexp', fieldRegexp('vars_regexp'));
+export const headerRegexpSyntax = matcherParser('header_regexp', fieldRegexp('header_regexp'));
+export const varsRegexpSyntax = matcherParser('vars_regexp', fieldRegexp('vars_regexp'));

@@ -2,7 +2,7 @@
  * Matchers whose value is a list of strings: host, path, method, and the IP
  * range matchers (remote_ip, client_ip, local_ip), plus protocol and tls.
  */
-import { registerMatcher } from '../../adapt/matchers/registry.js';
+import { matcherParser } from '../../adapt/matchers/registry.js';
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 
 /** Every argument of every line; no blocks. */
@@ -17,9 +17,9 @@ function stringList(kind: string) {
   };
 }
 
-registerMatcher('host', stringList('host'));
-registerMatcher('path', stringList('path'));
-registerMatcher('method', stringList('method'));
+export const hostSyntax = matcherParser('host', stringList('host'));
+export const pathSyntax = matcherParser('path', stringList('path'));
+export const methodSyntax = matcherParser('method', stringList('method'));
 
 /** Caddy's internal.PrivateRangesCIDR. */
 export const PRIVATE_RANGES_CIDR = ['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/8', '127.0.0.1/8', 'fd00::/8', '::1'];
@@ -41,11 +41,11 @@ function ipRanges(kind: string, allowForwarded: boolean) {
   };
 }
 
-registerMatcher('remote_ip', ipRanges('remote_ip', false));
-registerMatcher('client_ip', ipRanges('client_ip', true));
-registerMatcher('local_ip', ipRanges('local_ip', true));
+export const remoteIpSyntax = matcherParser('remote_ip', ipRanges('remote_ip', false));
+export const clientIpSyntax = matcherParser('client_ip', ipRanges('client_ip', true));
+export const localIpSyntax = matcherParser('local_ip', ipRanges('local_ip', true));
 
-registerMatcher('protocol', (d) => {
+export const protocolSyntax = matcherParser('protocol', (d) => {
   let proto = '';
   while (d.next()) {
     const a = d.args(1);
@@ -56,7 +56,7 @@ registerMatcher('protocol', (d) => {
 });
 
 /** tls [early_data] */
-registerMatcher('tls', (d) => {
+export const tlsSyntax = matcherParser('tls', (d) => {
   const m: { handshake_complete?: boolean } = {};
   while (d.next()) {
     if (d.nextArg() && d.val() === 'early_data') m.handshake_complete = false;

@@ -3,7 +3,7 @@
  */
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { parseNestedMatcherSet } from '../../adapt/matchers/sets.js';
-import { matcherName, registerMatcher } from '../../adapt/matchers/registry.js';
+import { matcherName, matcherParser } from '../../adapt/matchers/registry.js';
 
 /**
  * expression <cel...>
@@ -12,7 +12,7 @@ import { matcherName, registerMatcher } from '../../adapt/matchers/registry.js';
  * the CEL); a single argument is taken unquoted and named after the matcher
  * so `{re.*}` placeholders of regexp functions inside it get a name.
  */
-registerMatcher('expression', (d) => {
+export const expressionSyntax = matcherParser('expression', (d) => {
   d.next();
   if (d.countRemainingArgs() > 1) return d.remainingArgsRaw().join(' ');
   if (!d.nextArg()) throw d.argErr();
@@ -22,7 +22,7 @@ registerMatcher('expression', (d) => {
 });
 
 /** file [<files...>] { root; try_files; try_policy; split_path; fs } */
-registerMatcher('file', (d) => {
+export const fileSyntax = matcherParser('file', (d) => {
   let fs: string | undefined;
   let root: string | undefined;
   const tryFiles: string[] = [];
@@ -67,7 +67,7 @@ registerMatcher('file', (d) => {
 });
 
 /** url_pattern <pattern> { base_url <url>; ignore_case } */
-registerMatcher('url_pattern', (d) => {
+export const urlPatternSyntax = matcherParser('url_pattern', (d) => {
   let pattern = '';
   let baseURL: string | undefined;
   let ignoreCase = false;
@@ -100,7 +100,7 @@ registerMatcher('url_pattern', (d) => {
 });
 
 /** not <matcher> | not { <matchers...> } — each `not` line is one negated set. */
-registerMatcher('not', (d: Dispenser) => {
+export const notSyntax = matcherParser('not', (d: Dispenser) => {
   const sets: Record<string, unknown>[] = [];
   while (d.next()) sets.push(parseNestedMatcherSet(d));
   return sets;

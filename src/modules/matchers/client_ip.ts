@@ -2,11 +2,11 @@
  * client_ip: the client's address — the peer, or what a trusted proxy said
  * in the client IP headers (see clientip.ts) — is in one of the ranges.
  */
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { ipMatcher } from './ipranges.js';
 
 // Read from the variable, as Caddy does, so a handler that sets client_ip is honoured.
-registerMatcher('client_ip', (config) =>
+export const clientIpMatcher = matcherModule('client_ip', (config) =>
   ipMatcher(config, 'caddyhttp.MatchClientIP', (ctx) => {
     const v = ctx.vars.get('client_ip');
     return typeof v === 'string' ? v : ctx.clientIP;

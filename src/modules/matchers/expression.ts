@@ -2,8 +2,8 @@
  * expression: Caddy's CEL matcher. tsweb has no CEL interpreter; refusing
  * the config at load time beats silently matching nothing (or everything).
  */
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 
-registerMatcher('expression', () => {
+export const expressionMatcher = matcherModule('expression', () => {
   throw new Error('the CEL expression matcher is not supported by tsweb');
 });

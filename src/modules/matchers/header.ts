@@ -7,7 +7,7 @@
  * the request's host (Go keeps it out of the header map).
  */
 import { headerValues, requestHostport } from '../../core/placeholders/request.js';
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { compileTemplate, hasPlaceholders } from '../../core/replacer.js';
 import type { Ctx, Matcher } from '../../core/types.js';
 import { object } from '../../core/json_checks.js';
@@ -51,7 +51,7 @@ export function fieldValues(ctx: Ctx, lowerName: string): string[] | null {
   return v.length === 0 ? null : v;
 }
 
-registerMatcher('header', (config): Matcher => {
+export const headerMatcher = matcherModule('header', (config): Matcher => {
   const fields = Object.entries(object(config, 'caddyhttp.MatchHeader')).map(([name, vals]) => {
     if (vals !== null && !(Array.isArray(vals) && vals.every((v) => typeof v === 'string'))) {
       throw new Error(`json: cannot unmarshal ${typeof vals} into Go value of type []string`);

@@ -3,13 +3,13 @@
  * request's values matches the field's regular expression; captures become
  * {http.regexp.NAME.*}. The Host field is the request's host.
  */
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { RegexpMatcher } from '../../go/regexp.js';
 import type { Matcher } from '../../core/types.js';
 import { object } from '../../core/json_checks.js';
 import { fieldValues } from './header.js';
 
-registerMatcher('header_regexp', (config): Matcher => {
+export const headerRegexpMatcher = matcherModule('header_regexp', (config): Matcher => {
   const fields = Object.entries(object(config, 'caddyhttp.MatchHeaderRE')).map(([name, spec]) => {
     const s = object(spec, 'caddyhttp.MatchRegexp');
     return { name: name.toLowerCase(), re: new RegexpMatcher(s.name as string | undefined, String(s.pattern ?? '')) };

@@ -8,7 +8,7 @@
  * Exact names go into a Set at provision, so a long list costs one lookup.
  */
 import { domainToASCII } from 'node:url';
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { compileTemplate, hasPlaceholders, type Template } from '../../core/replacer.js';
 import type { Matcher } from '../../core/types.js';
 import { stringList } from '../../core/json_checks.js';
@@ -38,7 +38,7 @@ function wildcardMatch(patternLabels: readonly string[], host: string): boolean 
   return true;
 }
 
-registerMatcher('host', (config): Matcher => {
+export const hostMatcher = matcherModule('host', (config): Matcher => {
   const hosts = stringList(config, 'caddyhttp.MatchHost').map(toASCII);
   const seen = new Map<string, number>();
   hosts.forEach((h, i) => {

@@ -2,10 +2,10 @@
  * method: the request's current method is one of the list (exact,
  * case-sensitive, as Caddy compares).
  */
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { stringList } from '../../core/json_checks.js';
 
-registerMatcher('method', (config) => {
+export const methodMatcher = matcherModule('method', (config) => {
   const methods = new Set(stringList(config, 'caddyhttp.MatchMethod'));
   return (ctx) => methods.has(ctx.method);
 });

@@ -3,10 +3,10 @@
  * negated; the matchers inside a set are ANDed). An empty list matches every
  * request, as Caddy's loop over zero sets does.
  */
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { jsonKind } from '../../core/json_checks.js';
 
-registerMatcher('not', (config, env) => {
+export const notMatcher = matcherModule('not', (config, env) => {
   if (!Array.isArray(config)) throw new Error(`json: cannot unmarshal ${jsonKind(config)} into Go value of type []caddy.ModuleMap`);
   if (config.length === 0) return () => true;
   const any = env.compileMatcherSets(config);

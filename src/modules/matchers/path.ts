@@ -21,7 +21,7 @@
  */
 import { cleanPath, matchOrFalse } from '../../go/path.js';
 import { escapedPath } from '../../go/url.js';
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { compileTemplate, hasPlaceholders } from '../../core/replacer.js';
 import type { Ctx, Matcher } from '../../core/types.js';
 import { stringList } from '../../core/json_checks.js';
@@ -164,7 +164,7 @@ function matchWithEscapes(escapedPathText: string, patternText: string): boolean
   return matchOrFalse(pattern.split('%*').join('*'), sb);
 }
 
-registerMatcher('path', (config): Matcher => {
+export const pathMatcher = matcherModule('path', (config): Matcher => {
   const patterns = stringList(config, 'caddyhttp.MatchPath').map((p) => p.toLowerCase());
   if (patterns.includes('*')) return () => true;
   const tests: PatternTest[] = patterns.map((p) => {

@@ -4,7 +4,7 @@
  * "http/1.1", "http/2", "http/3", each with a "+" for "at least".
  * Anything else never matches, as in Caddy.
  */
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import type { Ctx, Matcher } from '../../core/types.js';
 import { jsonKind } from '../../core/json_checks.js';
 
@@ -19,7 +19,7 @@ const atLeast = (ctx: Ctx, major: number, minor: number) => {
   return a > major || (a === major && b >= minor);
 };
 
-registerMatcher('protocol', (config): Matcher => {
+export const protocolMatcher = matcherModule('protocol', (config): Matcher => {
   if (typeof config !== 'string') {
     throw new Error(`json: cannot unmarshal ${jsonKind(config)} into Go value of type caddyhttp.MatchProtocol`);
   }

@@ -7,12 +7,12 @@
  */
 import { parseQuery } from '../../go/url.js';
 import { queryValues } from '../../core/placeholders/request.js';
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { compileTemplate } from '../../core/replacer.js';
 import type { Matcher } from '../../core/types.js';
 import { object } from '../../core/json_checks.js';
 
-registerMatcher('query', (config): Matcher => {
+export const queryMatcher = matcherModule('query', (config): Matcher => {
   const entries = Object.entries(object(config, 'caddyhttp.MatchQuery')).map(([key, vals]) => {
     if (vals !== null && !(Array.isArray(vals) && vals.every((v) => typeof v === 'string'))) {
       throw new Error('json: cannot unmarshal into Go value of type []string');

@@ -7,7 +7,7 @@
  * An empty config matches everything.
  */
 import { toGoString } from '../../go/fmt.js';
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { compileTemplate } from '../../core/replacer.js';
 import type { Ctx, Matcher } from '../../core/types.js';
 import { HandlerError } from '../../core/types.js';
@@ -25,7 +25,7 @@ export function varReader(key: string): (ctx: Ctx) => string {
   };
 }
 
-registerMatcher('vars', (config): Matcher => {
+export const varsMatcher = matcherModule('vars', (config): Matcher => {
   const entries = Object.entries(object(config, 'caddyhttp.VarsMatcher')).map(([key, vals]) => {
     if (!Array.isArray(vals) || !vals.every((v) => typeof v === 'string')) {
       throw new Error('json: cannot unmarshal into Go value of type []string');

@@ -3,13 +3,13 @@
  * a variable name, as for vars) matches its regular expression; captures
  * become {http.regexp.NAME.*}.
  */
-import { registerMatcher } from '../../core/registry.js';
+import { matcherModule } from '../../core/registry.js';
 import { RegexpMatcher } from '../../go/regexp.js';
 import type { Matcher } from '../../core/types.js';
 import { object } from '../../core/json_checks.js';
 import { varReader } from './vars.js';
 
-registerMatcher('vars_regexp', (config): Matcher => {
+export const varsRegexpMatcher = matcherModule('vars_regexp', (config): Matcher => {
   const entries = Object.entries(object(config, 'caddyhttp.MatchVarsRE')).map(([key, spec]) => {
     const s = object(spec, 'caddyhttp.MatchRegexp');
     return { read: varReader(key), re: new RegexpMatcher(s.name as string | undefined, String(s.pattern ?? '')) };

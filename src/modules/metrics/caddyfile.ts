@@ -6,10 +6,10 @@
  * Serves Prometheus metrics at the matched route. (Per-host metrics are the
  * `metrics { per_host }` global/server option, not this directive.)
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { JSONObject } from '../../adapt/types.js';
 
-registerHandlerDirective('metrics', (h) => {
+export const metricsDirective = handlerDirective('metrics', (h) => {
   h.next(); // directive name
   if (h.remainingArgs().length > 0) throw h.argErr();
   const out: JSONObject = { handler: 'metrics' };

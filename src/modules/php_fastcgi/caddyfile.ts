@@ -21,10 +21,10 @@ import { moduleObject } from '../../go/json.js';
 import { deleteN } from '../reverse_proxy/caddyfile_deleten.js';
 import { parseReverseProxy } from '../reverse_proxy/caddyfile.js';
 import { fastcgiTimeout, type FastCGITransport } from '../reverse_proxy/caddyfile_transports.js';
-import { registerDirective } from '../../adapt/registry.js';
+import { directive } from '../../adapt/registry.js';
 import type { JSONObject, RouteJSON } from '../../adapt/types.js';
 
-registerDirective('php_fastcgi', (h) => {
+export const phpFastcgiDirective = directive('php_fastcgi', (h) => {
   if (!h.next()) throw h.argErr();
   const transport: FastCGITransport = {};
   let extensions = ['.php'];

@@ -11,10 +11,10 @@
  * the synthetic push requests with the request_header syntax.
  */
 import { caddyfileHeaderOp, orderedHeaderOps, type HeaderOps } from '../headers/caddyfile_ops.js';
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { JSONObject } from '../../adapt/types.js';
 
-registerHandlerDirective('push', (h) => {
+export const pushDirective = handlerDirective('push', (h) => {
   h.next(); // directive name
   const resources: JSONObject[] = [];
   let headers: HeaderOps | undefined;

@@ -6,11 +6,11 @@
  *     set           <body>
  * }
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { parseBytes, parseGoDuration } from '../../go/units.js';
 
-registerHandlerDirective('request_body', (h) => {
+export const requestBodyDirective = handlerDirective('request_body', (h) => {
   h.next(); // directive name
   const out: JSONObject = { handler: 'request_body' };
   while (h.nextBlock(0)) {

@@ -9,7 +9,7 @@
  * net/http do, since the rest of the body was never read.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import { HandlerError } from '../../core/types.js';
 
 /** Go's MaxBytesError text, which Caddy's error carries. */
@@ -52,7 +52,7 @@ function limitStream(req: IncomingMessage, res: ServerResponse, max: number): vo
   };
 }
 
-registerHandler('request_body', (config) => {
+export const requestBodyHandler = handlerModule('request_body', (config) => {
   const max = config.max_size ?? 0;
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) throw new Error('max_size: must be a non-negative integer');
   if (config.set !== undefined && config.set !== '') throw new Error("request_body: 'set' is not supported by tsweb yet");

@@ -6,11 +6,11 @@
  * Only meaningful inside reverse_proxy's handle_response routes: writes the
  * upstream's response body, optionally with another status.
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { HandlerJSON } from '../../adapt/types.js';
 import { weakString } from '../../adapt/weakstring.js';
 
-registerHandlerDirective('copy_response', (h) => {
+export const copyResponseDirective = handlerDirective('copy_response', (h) => {
   h.next(); // directive name
   const out: HandlerJSON = { handler: 'copy_response' };
   const args = h.remainingArgs();

@@ -7,10 +7,10 @@
  * Only meaningful inside reverse_proxy's handle_response routes: copies the
  * upstream's response headers onto the response being written.
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { HandlerJSON } from '../../adapt/types.js';
 
-registerHandlerDirective('copy_response_headers', (h) => {
+export const copyResponseHeadersDirective = handlerDirective('copy_response_headers', (h) => {
   h.next(); // directive name
   if (h.remainingArgs().length > 0) throw h.argErr();
   const include: string[] = [];

@@ -5,6 +5,6 @@
  * php_fastcgi.
  */
 import { parseReverseProxy } from './caddyfile.js';
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 
-registerHandlerDirective('reverse_proxy', (h) => parseReverseProxy(h, h));
+export const reverseProxyDirective = handlerDirective('reverse_proxy', (h) => parseReverseProxy(h, h));

@@ -13,7 +13,7 @@ import { durationMs } from '../../go/duration.js';
 import { AbortRequest } from '../../core/errors.js';
 import { goDuration } from '../../go/fmt.js';
 import { parseAddr, prefixContains, type Prefix } from '../../net/ip.js';
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import type { Ctx } from '../../core/types.js';
 import { claimUpgrade } from '../../apps/http/upgrade.js';
 import { compileHeaderOps } from '../../core/header_ops.js';
@@ -50,7 +50,7 @@ function setUpstreamPlaceholders(ctx: Ctx, u: Upstream): void {
   repl.set('http.reverse_proxy.upstream.fails', u.fails);
 }
 
-registerHandler('reverse_proxy', (config, env) => {
+export const reverseProxyHandler = handlerModule('reverse_proxy', (config, env) => {
   for (const k of Object.keys(config)) {
     if (!SUPPORTED.has(k)) throw new Error(`reverse_proxy: ${k} is not supported by tsweb yet`);
   }

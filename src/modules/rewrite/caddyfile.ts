@@ -4,9 +4,9 @@
  * With a single argument the argument is the target URI, even if it starts
  * with `/` (it is not a path matcher); with two, the first is the matcher.
  */
-import { registerDirective } from '../../adapt/registry.js';
+import { directive } from '../../adapt/registry.js';
 
-registerDirective('rewrite', (h) => {
+export const rewriteDirective = directive('rewrite', (h) => {
   h.next(); // directive name
   const n = h.countRemainingArgs();
   if (n === 0) throw h.err('too few arguments; must have at least a rewrite URI');

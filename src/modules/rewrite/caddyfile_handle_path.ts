@@ -6,9 +6,9 @@
  * Like `handle`, but strips the matched path prefix first (`/api/*` strips
  * `/api`), and sorts alongside `handle` blocks.
  */
-import { registerDirective } from '../../adapt/registry.js';
+import { directive } from '../../adapt/registry.js';
 
-registerDirective('handle_path', (h) => {
+export const handlePathDirective = directive('handle_path', (h) => {
   h.next(); // directive name
   if (!h.nextArg()) throw h.argErr();
   const path = h.val();

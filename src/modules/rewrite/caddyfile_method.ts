@@ -1,7 +1,7 @@
 /** method [<matcher>] <method> — rewrites the request method. */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 
-registerHandlerDirective('method', (h) => {
+export const methodDirective = handlerDirective('method', (h) => {
   h.next(); // directive name
   if (!h.nextArg()) throw h.argErr();
   if (h.nextArg()) throw h.argErr();

@@ -9,7 +9,7 @@
  * }
  */
 import type { Helper } from '../../adapt/helper.js';
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { atoi } from '../../go/units.js';
 
@@ -21,7 +21,7 @@ interface QueryOps {
   delete?: string[];
 }
 
-registerHandlerDirective('uri', (h) => {
+export const uriDirective = handlerDirective('uri', (h) => {
   h.next(); // directive name
   const args = h.remainingArgs();
   if (args.length < 1) throw h.argErr();

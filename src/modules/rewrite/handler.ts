@@ -13,7 +13,7 @@
  */
 import { cleanPath } from '../../go/path.js';
 import { escapedPath, pathEscape, pathUnescape } from '../../go/url.js';
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import { compileTemplate, type Replacer, type Template } from '../../core/replacer.js';
 import type { Ctx } from '../../core/types.js';
 import { compileExpansion, compileGoRegexp, type GoRegexp, goStringsReplace, replaceAll, replaceAllExpanded } from '../../go/replace.js';
@@ -125,7 +125,7 @@ interface RegexpRep {
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-registerHandler('rewrite', (config) => {
+export const rewriteHandler = handlerModule('rewrite', (config) => {
   const methodRaw = str(config.method, 'method');
   const method = methodRaw !== '' ? compileTemplate(methodRaw, 'empty') : null;
   const uriRaw = str(config.uri, 'uri');

@@ -8,11 +8,11 @@
  * else is the body (so `respond 404` responds 404, `respond "404 page"`
  * has a body).
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { weakString } from '../../adapt/weakstring.js';
 
-registerHandlerDirective('respond', (h) => {
+export const respondDirective = handlerDirective('respond', (h) => {
   h.next(); // directive name
   const args = h.remainingArgs();
   let status: string | undefined;

@@ -6,11 +6,11 @@
  * placeholder, or a number in 300–399 or 401 (401 + Location lets XHR
  * clients see where to go, where a 3xx would be followed invisibly).
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { weakString } from '../../adapt/weakstring.js';
 
-registerHandlerDirective('redir', (h) => {
+export const redirDirective = handlerDirective('redir', (h) => {
   h.next(); // directive name
   if (!h.nextArg()) throw h.argErr();
   const to = h.val();

@@ -4,7 +4,7 @@
  * ends the connection after the response, `abort` drops it without one.
  */
 import { AbortRequest, errorStatus, writeStatus } from '../../core/errors.js';
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import { compileTemplate, type Template } from '../../core/replacer.js';
 import { compileStatus } from '../../core/status.js';
 
@@ -22,7 +22,7 @@ function looksLikeJSON(body: string): boolean {
   }
 }
 
-registerHandler('static_response', (config) => {
+export const staticResponseHandler = handlerModule('static_response', (config) => {
   if (config.abort === true) {
     return () => Promise.reject(new AbortRequest());
   }

@@ -6,6 +6,6 @@
  * A mutually exclusive block: of all `handle` blocks at one level, only the
  * first that matches runs. Its directives are sorted like a site's.
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 
-registerHandlerDirective('handle', (h) => h.parseSegmentAsSubroute());
+export const handleDirective = handlerDirective('handle', (h) => h.parseSegmentAsSubroute());

@@ -7,9 +7,9 @@
  * directives that have no place in the directive order.
  */
 import { parseSegmentAsConfig, buildSubroute, subrouteHandler } from '../../adapt/subroute.js';
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 
-registerHandlerDirective('route', (h) => {
+export const routeDirective = handlerDirective('route', (h) => {
   const results = parseSegmentAsConfig(h);
   for (const r of results) {
     if (r.class !== 'route' || !r.value || typeof r.value !== 'object') {

@@ -5,9 +5,9 @@
  * continue with the outer chain when they fall through.
  */
 import { AbortRequest, toHandlerError, withError } from '../../core/errors.js';
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 
-registerHandler('subroute', (config, env) => {
+export const subrouteHandler = handlerModule('subroute', (config, env) => {
   const routes = env.compileRoutes(config.routes);
   const errors = config.errors?.routes !== undefined ? env.compileRoutes(config.errors.routes) : null;
   if (errors === null) return routes;

@@ -6,10 +6,10 @@
  *     extensions { <module> ... }
  * }
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { JSONObject } from '../../adapt/types.js';
 
-registerHandlerDirective('templates', (h) => {
+export const templatesDirective = handlerDirective('templates', (h) => {
   h.next(); // directive name
   let mime: string[] | undefined;
   let delimiters: string[] | undefined;

@@ -7,11 +7,11 @@
  *
  * Per-route idle timeouts and minimum transfer rates (Caddy's http.handlers.timeouts).
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { parseBytes, parseGoDuration } from '../../go/units.js';
 
-registerHandlerDirective('timeouts', (h) => {
+export const timeoutsDirective = handlerDirective('timeouts', (h) => {
   h.next(); // directive name
   let read: number | undefined;
   let readRate: number | undefined;

@@ -6,10 +6,10 @@
  *     }
  * }
  */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 import type { JSONObject } from '../../adapt/types.js';
 
-registerHandlerDirective('tracing', (h) => {
+export const tracingDirective = handlerDirective('tracing', (h) => {
   h.next(); // directive name
   if (h.nextArg()) throw h.argErr();
   const out: JSONObject = { handler: 'tracing' };

@@ -8,9 +8,9 @@
  * ScalarVal does; quoted values stay strings.
  */
 import { sortedKeys } from '../../go/json.js';
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 
-registerHandlerDirective('vars', (h) => {
+export const varsDirective = handlerDirective('vars', (h) => {
   const vars: Record<string, unknown> = {};
   const nextVar = (headerLine: boolean): void => {
     if (headerLine && !h.nextArg()) return; // the first line's pair is optional

@@ -1,7 +1,7 @@
 /** fs [<matcher>] <filesystem> — selects a named file system for later handlers. */
-import { registerHandlerDirective } from '../../adapt/registry.js';
+import { handlerDirective } from '../../adapt/registry.js';
 
-registerHandlerDirective('fs', (h) => {
+export const fsDirective = handlerDirective('fs', (h) => {
   h.next(); // directive name
   if (!h.nextArg()) throw h.argErr();
   if (h.nextArg()) throw h.argErr();

@@ -4,9 +4,9 @@
  * With one argument it is the root, even if it starts with `/` (so
  * `root /srv` is not a path matcher); with two, the first is the matcher.
  */
-import { registerDirective } from '../../adapt/registry.js';
+import { directive } from '../../adapt/registry.js';
 
-registerDirective('root', (h) => {
+export const rootDirective = directive('root', (h) => {
   h.next(); // directive name
   const n = h.countRemainingArgs();
   if (n === 0) throw h.err('too few arguments; must have at least a root path');

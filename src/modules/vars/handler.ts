@@ -3,10 +3,10 @@
  * vars matcher). Every field but `handler` is a variable; names and string
  * values may hold placeholders, other JSON values are stored as they are.
  */
-import { registerHandler } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import { compileTemplate, type Template } from '../../core/replacer.js';
 
-registerHandler('vars', (config) => {
+export const varsHandler = handlerModule('vars', (config) => {
   const entries: Array<[Template, Template | null, unknown]> = [];
   for (const [key, value] of Object.entries(config)) {
     if (key === 'handler') continue;

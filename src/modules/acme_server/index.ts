@@ -1,0 +1,7 @@
+// The acme_server module: its Caddyfile syntax and its runtime, registered once.
+import { defineModule } from '../define.js';
+import { acmeServerDirective } from './caddyfile.js';
+
+defineModule({
+  directives: [acmeServerDirective],
+});

@@ -1,0 +1,7 @@
+// The metrics module: its Caddyfile syntax and its runtime, registered once.
+import { defineModule } from '../define.js';
+import { metricsDirective } from './caddyfile.js';
+
+defineModule({
+  directives: [metricsDirective],
+});

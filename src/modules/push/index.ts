@@ -1,0 +1,7 @@
+// The push module: its Caddyfile syntax and its runtime, registered once.
+import { defineModule } from '../define.js';
+import { pushDirective } from './caddyfile.js';
+
+defineModule({
+  directives: [pushDirective],
+});

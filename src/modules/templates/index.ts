@@ -1,0 +1,7 @@
+// The templates module: its Caddyfile syntax and its runtime, registered once.
+import { defineModule } from '../define.js';
+import { templatesDirective } from './caddyfile.js';
+
+defineModule({
+  directives: [templatesDirective],
+});

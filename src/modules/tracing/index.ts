@@ -1,0 +1,7 @@
+// The tracing module: its Caddyfile syntax and its runtime, registered once.
+import { defineModule } from '../define.js';
+import { tracingDirective } from './caddyfile.js';
+
+defineModule({
+  directives: [tracingDirective],
+});
