@@ -2,7 +2,6 @@
 // processes they start (all killed after each test), and bounded waiting.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '..');
@@ -15,16 +14,7 @@ export function ensureBuilt(): void {
   if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
+export { freePort } from '../test/support/free_port.js';
 
 /** Waits (bounded) until `cond` holds. */
 export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {

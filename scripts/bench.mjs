@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Benchmarks: `npm run bench [-- NAME... ] [--runs N]` (default: all; 5 runs, static 3).
+// Benchmarks: `npm run bench [-- NAME... ] [--runs N] [--cli PATH]` (default: all;
+// 5 runs, static and proxy 3). --cli runs another tsweb bundle (an older build,
+// to compare before/after a change); the in-process benchmarks use this tree.
 // Each benchmark reports medians and a ratio against a reference measured in
 // the same invocation on the same machine, so numbers compare across runs.
 //
@@ -10,6 +12,15 @@
 //           (same Caddyfile, access logs off), loaded with wrk (keep-alive,
 //           50 connections, 2 threads); runs interleaved tsweb, caddy, ...;
 //           median requests/s and p99 latency, ratio tsweb/caddy.
+//   proxy   `reverse_proxy` to a backend answering 200 "ok" (nginx, one
+//           worker, when installed; else a node:http process), through
+//           `tsweb run` and `caddy run` (same Caddyfile, logs off); wrk
+//           (keep-alive, 1 thread, 50 and 200 connections); runs interleaved
+//           direct to the backend, tsweb, caddy, ...; median requests/s and
+//           p99, ratios tsweb/caddy and tsweb/direct.
+//   regexp  matcher patterns (path_regexp, header_regexp, vars_regexp) on
+//           the engine src/go/regexp.ts picks, on re2js alone and on the old
+//           V8 translation; ns per exec and ratios; a pathological pattern.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -20,7 +31,8 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'tsweb.cjs');
+const builtCli = join(root, 'dist', 'tsweb.cjs');
+let cli = builtCli;
 const PER_RUN_TIMEOUT_MS = 120_000;
 
 // ---------- helpers ----------
@@ -302,8 +314,8 @@ async function waitReady(s, url) {
 const wrkUnits = { us: 1e-3, ms: 1, s: 1e3, m: 60e3 };
 
 /** One wrk run: requests/s and p99 latency in ms. */
-function runWrk(url, seconds) {
-  const args = ['-t', String(WRK.threads), '-c', String(WRK.connections), '-d', `${seconds}s`, '--latency', url];
+function runWrk(url, seconds, { threads, connections } = WRK) {
+  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', url];
   const r = spawnSync('wrk', args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   if (r.error) throw new Error(`wrk: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`wrk exited ${r.status}: ${r.stderr.trim()}`);
@@ -313,7 +325,10 @@ function runWrk(url, seconds) {
   // Non-2xx answers or socket errors would make a fast server look faster than it is.
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout);
   if (non2xx) throw new Error(`${url}: ${non2xx[1]} non-2xx responses under load`);
-  return { rps: Number(rps[1]), p99: Number(p99[1]) * wrkUnits[p99[2]] };
+  // Timeouts and resets are shown, not fatal: a proxy under 200 connections may drop some.
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout);
+  const errors = sock ? sock.slice(1).reduce((n, x) => n + Number(x), 0) : 0;
+  return { rps: Number(rps[1]), p99: Number(p99[1]) * wrkUnits[p99[2]], errors };
 }
 
 const latency = (x) => `${x >= 10 ? x.toFixed(1) : x.toFixed(2)} ms`;
@@ -355,7 +370,9 @@ async function benchStatic({ runs, runsGiven }) {
     const version = withCaddy ? caddyVersion() : '';
     console.log(
       `static: wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s (keep-alive), ${runs} runs interleaved after a ${WRK.warmupSeconds} s warm-up; ` +
-        (withCaddy ? `reference caddy ${version}\n` : 'caddy not installed: no reference measured\n'),
+        (withCaddy ? `reference caddy ${version}` : 'caddy not installed: no reference measured') +
+        (cli === builtCli ? '' : `; tsweb ${cli}`) +
+        '\n',
     );
 
     const rows = [['', 'req/s (median)', 'min', 'max', 'p99 (median)']];
@@ -387,9 +404,176 @@ async function benchStatic({ runs, runsGiven }) {
   }
 }
 
+// ---------- proxy ----------
+
+const PROXY_WRK = [
+  { threads: 1, connections: 50 },
+  { threads: 1, connections: 200 },
+];
+
+/**
+ * The backend the proxies forward to: as fast as possible, so the proxy is
+ * what is measured. nginx runs as one process (no master), so stopping its
+ * pid stops everything; its temp paths live under `dir` (Debian compiles in
+ * absolute ones under /var/lib/nginx).
+ */
+function startBackend(dir, port) {
+  if (hasCommand('nginx')) {
+    const prefix = join(dir, 'nginx');
+    mkdirSync(prefix);
+    const conf = join(prefix, 'nginx.conf');
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `\t${t}_temp_path ${join(prefix, t)};`).join('\n');
+    writeFileSync(
+      conf,
+      `daemon off;\nmaster_process off;\nworker_processes 1;\npid ${join(prefix, 'nginx.pid')};\nerror_log stderr warn;\n` +
+        `events {\n\tworker_connections 4096;\n}\n` +
+        `http {\n\taccess_log off;\n${temp}\n\tkeepalive_requests 1000000;\n` +
+        `\tserver {\n\t\tlisten 127.0.0.1:${port};\n\t\tlocation / {\n\t\t\treturn 200 "ok";\n\t\t}\n\t}\n}\n`,
+    );
+    const v = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
+    const version = (v.stderr || v.stdout).trim().replace(/^nginx version: /, '');
+    return { label: `${version}, 1 worker`, proc: startServer('nginx', 'nginx', ['-p', prefix, '-c', conf, '-e', 'stderr'], dir) };
+  }
+  // A child process, not this one: wrk runs synchronously and would block it.
+  const js = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }); s.end('ok'); }).listen(${port}, '127.0.0.1');`;
+  return { label: `node:http ${process.version} (nginx not installed)`, proc: startServer('backend', process.execPath, ['-e', js], dir) };
+}
+
+async function benchProxy({ runs, runsGiven }) {
+  if (!runsGiven) runs = 3;
+  if (!hasCommand('wrk')) throw new Error('wrk is not installed (apt-get install wrk)');
+  const withCaddy = hasCommand('caddy');
+  const dir = mkdtempSync(join(tmpdir(), 'tsweb-bench-'));
+  const started = [];
+  try {
+    const backendPort = await freePort();
+    const backend = startBackend(dir, backendPort);
+    started.push(backend.proc);
+    await waitReady(backend.proc, `http://127.0.0.1:${backendPort}/`);
+
+    const targets = [{ name: 'direct', port: backendPort, proc: backend.proc }];
+    const proxies = [{ name: 'tsweb', cmd: process.execPath, args: (cfg) => [cli, 'run', '--config', cfg, '--adapter', 'caddyfile'] }];
+    if (withCaddy) proxies.push({ name: 'caddy', cmd: 'caddy', args: (cfg) => ['run', '--config', cfg, '--adapter', 'caddyfile'] });
+    for (const s of proxies) {
+      s.port = await freePort();
+      // No `log` directive: no access logs.
+      const cfg = join(dir, `Caddyfile.${s.name}`);
+      writeFileSync(cfg, `{\n\tadmin off\n\tauto_https off\n}\n\n:${s.port} {\n\treverse_proxy 127.0.0.1:${backendPort}\n}\n`);
+      s.proc = startServer(s.name, s.cmd, s.args(cfg), dir);
+      started.push(s.proc);
+      await waitReady(s.proc, `http://127.0.0.1:${s.port}/`);
+      targets.push(s);
+    }
+    for (const t of targets) {
+      const r = await fetch(`http://127.0.0.1:${t.port}/`);
+      const body = await r.text();
+      if (r.status !== 200 || body !== 'ok') throw new Error(`${t.name} answered ${r.status} with ${JSON.stringify(body.slice(0, 60))}`);
+    }
+    const loads = PROXY_WRK.map((w) => `-c${w.connections}`).join(' and ');
+    console.log(
+      `proxy: backend ${backend.label}; wrk -t1 ${loads} -d${WRK.seconds}s (keep-alive), ${runs} runs interleaved after a ${WRK.warmupSeconds} s warm-up; ` +
+        (withCaddy ? `reference caddy ${caddyVersion()}` : 'caddy not installed: no reference measured') +
+        (cli === builtCli ? '' : `; tsweb ${cli}`) +
+        '\n',
+    );
+
+    const rows = [['', 'req/s (median)', 'min', 'max', 'p99 (median)', 'socket errors']];
+    const ratios = [];
+    for (const w of PROXY_WRK) {
+      const results = new Map(targets.map((t) => [t.name, []]));
+      for (const t of targets) runWrk(`http://127.0.0.1:${t.port}/`, WRK.warmupSeconds, w);
+      for (let i = 0; i < runs; i++) {
+        for (const t of targets) {
+          if (t.proc.child.exitCode !== null) throw new Error(`${t.name} exited during the benchmark: ${t.proc.output()}`);
+          results.get(t.name).push(runWrk(`http://127.0.0.1:${t.port}/`, WRK.seconds, w));
+        }
+      }
+      const med = {};
+      for (const t of targets) {
+        const rs = results.get(t.name).map((r) => r.rps);
+        med[t.name] = median(rs);
+        const round = (x) => Math.round(x).toLocaleString('en');
+        const errors = results.get(t.name).reduce((n, r) => n + r.errors, 0);
+        rows.push([`${t.name} c${w.connections}`, round(med[t.name]), round(Math.min(...rs)), round(Math.max(...rs)), latency(median(results.get(t.name).map((r) => r.p99))), errors]);
+      }
+      ratios.push(`c${w.connections}: ${withCaddy ? `tsweb/caddy ${(med.tsweb / med.caddy).toFixed(2)}x, ` : ''}tsweb/direct ${(med.tsweb / med.direct).toFixed(2)}x`);
+    }
+    console.log(table(rows));
+    console.log('');
+    console.log(`ratios, requests/s: ${ratios.join('; ')} (above 1: tsweb faster)`);
+  } finally {
+    for (const p of started.reverse()) await stopServer(p);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------- regexp ----------
+
+// Matcher patterns as Caddyfiles write them, the V8 RegExp the old RE2-to-JS
+// translation made of each, and an input that matches and one that does not.
+const REGEXP_CASES = [
+  ['path_regexp', '^/api/v(\\d+)/users/([a-z0-9-]+)$', '^\\/api\\/v(\\d+)\\/users\\/([a-z0-9-]+)$', '/api/v2/users/abc-123', '/static/app.js'],
+  ['path_regexp', '\\.(jpg|jpeg|png|gif|webp)$', '\\.(jpg|jpeg|png|gif|webp)$', '/img/2024/photo.jpg', '/img/2024/photo.txt'],
+  ['path_regexp', '^/(?P<first>[^/]+)/(.*)', '^\\/([^\\/]+)\\/([^\\n]*)', '/docs/guide/intro.html', '/'],
+  ['path_regexp', '^/foo/(.*)/baz$', '^\\/foo\\/([^\\n]*)\\/baz$', '/foo/bar/baz', '/foo/bar/qux'],
+  ['header_regexp', '^Mozilla/5\\.0 .*Chrome/(\\d+)', '^Mozilla\\/5\\.0 [^\\n]*Chrome\\/(\\d+)', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36', 'curl/8.5.0'],
+  ['header_regexp', '(?i)^bearer\\s+(\\S+)$', '^(?:[Bb][Ee][Aa][Rr][Ee][Rr])[\\t\\n\\f\\r ]+([^\\t\\n\\f\\r ]+)$', 'Bearer abc.def.ghi', 'Basic dXNlcg=='],
+  ['vars_regexp', '^(?P<sub>[^.]+)\\.example\\.com$', '^([^.]+)\\.example\\.com$', 'www.example.com', 'example.org'],
+];
+
+/** Nanoseconds per call, median of `runs` batches. */
+function nsPerCall(fn, runs) {
+  const n = 100_000;
+  for (let i = 0; i < n / 10; i++) fn();
+  const per = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) fn();
+    per.push(Number(process.hrtime.bigint() - t0) / n);
+  }
+  return median(per);
+}
+
+async function benchRegexp({ runs }) {
+  const dir = mkdtempSync(join(tmpdir(), 'tsweb-bench-regexp-'));
+  try {
+    const bundle = join(dir, 'regexp.mjs');
+    await build({ entryPoints: [join(root, 'src/go/regexp.ts')], bundle: true, platform: 'node', target: 'node24', format: 'esm', outfile: bundle, logLevel: 'warning' });
+    const { compileRegexp } = await import(pathToFileURL(bundle).href);
+    console.log(`regexp: ns per exec (captures included), median of ${runs} runs of 100,000; ratio against the old V8 translation\n`);
+    const rows = [['matcher', 'pattern', 'input', 'engine', 'tsweb', 'old V8', 'ratio', 're2js only', 'ratio']];
+    let sink = 0;
+    for (const [kind, pattern, old, hit, miss] of REGEXP_CASES) {
+      const auto = compileRegexp(pattern);
+      const re2 = compileRegexp(pattern, 're2');
+      const v8 = new RegExp(old, 'u');
+      for (const [label, s] of [['hit', hit], ['miss', miss]]) {
+        if ((auto.exec(s) === null) !== (v8.exec(s) === null)) throw new Error(`${pattern} disagrees with the old translation on ${s}`);
+        const a = nsPerCall(() => (sink += auto.exec(s)?.length ?? 0), runs);
+        const b = nsPerCall(() => (sink += v8.exec(s)?.length ?? 0), runs);
+        const c = nsPerCall(() => (sink += re2.exec(s)?.length ?? 0), runs);
+        rows.push([kind, pattern, label, auto.engine, a.toFixed(0), b.toFixed(0), (a / b).toFixed(2), c.toFixed(0), (c / b).toFixed(2)]);
+      }
+    }
+    console.log(table(rows));
+    const evil = (n) => '/' + 'a'.repeat(n) + 'b';
+    const t = (fn) => {
+      const t0 = performance.now();
+      fn();
+      return performance.now() - t0;
+    };
+    const linear = compileRegexp('^/(a+)+$');
+    console.log(`\n^/(a+)+$ against /a…ab (${linear.engine}): 28 a: ${ms(t(() => linear.exec(evil(28))))}, 10,000 a: ${ms(t(() => linear.exec(evil(10_000))))}`);
+    console.log(`old V8 translation: 22 a: ${ms(t(() => /^\/(a+)+$/u.exec(evil(22))))}, 24 a: ${ms(t(() => /^\/(a+)+$/u.exec(evil(24))))} (exponential in the a count)`);
+    if (sink < 0) console.log(sink);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------- driver ----------
 
-const benchmarks = { adapt: benchAdapt, static: benchStatic };
+const benchmarks = { adapt: benchAdapt, static: benchStatic, proxy: benchProxy, regexp: benchRegexp };
 
 async function main(argv) {
   let runs = 5;
@@ -404,8 +588,10 @@ async function main(argv) {
         console.error('Error: --runs needs a positive integer');
         return 2;
       }
+    } else if (a === '--cli' || a.startsWith('--cli=')) {
+      cli = resolve(a.includes('=') ? a.slice(6) : (argv[++i] ?? ''));
     } else if (a === '-h' || a === '--help') {
-      console.log(`Usage: npm run bench -- [${Object.keys(benchmarks).join('|')}]... [--runs N]`);
+      console.log(`Usage: npm run bench -- [${Object.keys(benchmarks).join('|')}]... [--runs N] [--cli PATH]`);
       return 0;
     } else if (a in benchmarks) {
       names.push(a);
@@ -415,7 +601,7 @@ async function main(argv) {
     }
   }
   if (!existsSync(cli)) {
-    console.error('Error: dist/tsweb.cjs is missing; run `npm run build` first (npm run bench does)');
+    console.error(`Error: ${cli} is missing; run \`npm run build\` first (npm run bench does)`);
     return 1;
   }
   let failed = 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite talks to (the real Caddy as the
-# reference, curl as a client, Pebble for ACME, wrk/h2load for benchmarks).
+# reference, curl as a client, Pebble for ACME, wrk/h2load for benchmarks,
+# nginx as the proxy benchmark's backend).
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 need=()
@@ -9,6 +10,7 @@ command -v curl >/dev/null || need+=(curl)
 command -v pebble >/dev/null || need+=(pebble)
 command -v wrk >/dev/null || need+=(wrk)
 command -v h2load >/dev/null || need+=(nghttp2-client)
+command -v nginx >/dev/null || need+=(nginx-light)
 command -v openssl >/dev/null || need+=(openssl)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
@@ -19,5 +21,5 @@ echo "installing system packages: ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
 apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
-# Debian's caddy package starts a service on :80; the tests start their own.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop caddy 2>/dev/null || true; fi
+# Debian's caddy and nginx packages start services on :80; the tests start their own.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop caddy nginx 2>/dev/null || true; fi

@@ -137,6 +137,36 @@ export function httpPortOf(options: Record<string, unknown>): string {
   return typeof options['http_port'] === 'number' ? String(options['http_port']) : String(DEFAULT_HTTP_PORT);
 }
 
+/** Hostnames of a block's keys; in logger mode non-standard ports are kept (they are part of the Host header). */
+export function hostsFromKeys(sb: SiteBlock, loggerMode = false): string[] {
+  const set = new Set<string>();
+  for (const addr of sb.keys) {
+    if (addr.host === '') {
+      if (!loggerMode) return [];
+      continue;
+    }
+    if (loggerMode && addr.port !== '' && addr.port !== String(DEFAULT_HTTP_PORT) && addr.port !== String(DEFAULT_HTTPS_PORT)) set.add(joinHostPort(addr.host, addr.port));
+    else set.add(addr.host);
+  }
+  return [...set];
+}
+
+/** Whether some listener's port range leaves out `otherPort` (it could then serve TLS). */
+export function listenersUseAnyPortOtherThan(addresses: string[], otherPort: string): boolean {
+  const port = Number(otherPort);
+  if (!Number.isInteger(port)) return false;
+  for (const a of addresses) {
+    let na;
+    try {
+      na = parseNetworkAddress(a);
+    } catch {
+      continue;
+    }
+    if (port > na.endPort || port < na.startPort) return true;
+  }
+  return false;
+}
+
 export function httpsPortOf(options: Record<string, unknown>): string {
   return typeof options['https_port'] === 'number' ? String(options['https_port']) : String(DEFAULT_HTTPS_PORT);
 }

@@ -4,7 +4,8 @@
  */
 import { directives } from './registry.js';
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance (one row of the table at a time). */
+export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0]!;

@@ -1,3 +1,4 @@
+import { hostsFromKeys, httpPortOf, listenersUseAnyPortOtherThan } from './addresses.js';
 import type { Pairing, SiteBlock } from './pairing.js';
 import type { ConfigValue, JSONObject, Warning } from './types.js';
 import type { OCSPConfig } from './options/ocsp_stapling.js';
@@ -44,8 +45,6 @@ const AP_KEYS: (keyof AP)[] = [
   'ocsp_overrides',
 ];
 
-const DEFAULT_HTTP_PORT = 80;
-
 /** JSON equality of plain values, ignoring key order and undefined fields. */
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(sortKeysDeep(a ?? null)) === JSON.stringify(sortKeysDeep(b ?? null));
@@ -71,45 +70,8 @@ function apIsEmpty(ap: AP): boolean {
   return apEqual(ap, {}, true);
 }
 
-function listenerPorts(addr: string): [number, number] | undefined {
-  let a = addr;
-  const slash = a.indexOf('/');
-  if (slash >= 0) {
-    const network = a.slice(0, slash);
-    if (network.startsWith('unix') || network === 'fd' || network === 'fdgram') return [0, 0];
-    a = a.slice(slash + 1);
-  }
-  const colon = a.lastIndexOf(':');
-  if (colon < 0) return undefined;
-  const portPart = a.slice(colon + 1);
-  const m = /^(\d+)(?:-(\d+))?$/.exec(portPart);
-  if (!m) return portPart === '' ? [0, 0] : undefined;
-  const start = Number(m[1]);
-  return [start, m[2] !== undefined ? Number(m[2]) : start];
-}
-
-/** Does any listener address use a port other than `port` (i.e. could serve TLS)? */
-function listenersUseAnyPortOtherThan(addresses: string[], port: number): boolean {
-  for (const addr of addresses) {
-    const p = listenerPorts(addr);
-    if (!p) continue;
-    if (p[0] !== port || p[1] !== port) return true;
-  }
-  return false;
-}
-
 function isAllHTTP(sb: SiteBlock): boolean {
   return sb.keys.every((k) => k.scheme === 'http');
-}
-
-/** The block's hosts, or [] if any key is hostless (it then matches all hosts). */
-function hostsFromKeys(sb: SiteBlock): string[] {
-  const hosts = new Set<string>();
-  for (const k of sb.keys) {
-    if (k.host === '') return [];
-    hosts.add(k.host);
-  }
-  return [...hosts];
 }
 
 function hostsFromKeysNotHTTP(sb: SiteBlock, httpPort: string): string[] {
@@ -158,9 +120,6 @@ function autoHTTPSModes(options: Record<string, unknown>): string[] {
   return [];
 }
 
-function httpPortOf(options: Record<string, unknown>): string {
-  return String(typeof options.http_port === 'number' ? options.http_port : DEFAULT_HTTP_PORT);
-}
 
 /**
  * A policy from the global options (cert_issuer, local_certs, key_type,
@@ -242,7 +201,6 @@ export function buildTLSApp(
 ): JSONObject | undefined {
   void warnings;
   const httpPort = httpPortOf(options);
-  const httpPortNum = Number(httpPort);
   const autoHTTPS = autoHTTPSModes(options);
   let policies: AP[] | undefined;
   const addPolicy = (ap: AP) => (policies ??= []).push(ap);
@@ -270,7 +228,7 @@ export function buildTLSApp(
   const wildcardHosts: string[] = [];
   const forcedAutomated = new Set<string>();
   for (const p of pairings) {
-    if (!listenersUseAnyPortOtherThan(p.addresses, httpPortNum)) continue;
+    if (!listenersUseAnyPortOtherThan(p.addresses, httpPort)) continue;
     for (const sb of p.serverBlocks) {
       for (const k of sb.keys) if (k.host.startsWith('*.')) wildcardHosts.push(k.host.slice(2));
     }
@@ -278,7 +236,7 @@ export function buildTLSApp(
 
   for (const p of pairings) {
     // no automation for HTTP-only servers
-    if (!listenersUseAnyPortOtherThan(p.addresses, httpPortNum)) continue;
+    if (!listenersUseAnyPortOtherThan(p.addresses, httpPort)) continue;
     for (const sb of p.serverBlocks) {
       if (isAllHTTP(sb)) continue;
 

@@ -1,6 +1,6 @@
 /** Caddy-JSON building blocks as plain objects; fields Caddy omits when empty are left undefined. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type JSONObject = Record<string, any>;
+import type { JSONObject } from '../go/json.js';
+export type { JSONObject };
 
 /** A matcher set: matcher name → its JSON config (ANDed together). */
 export type MatcherSet = JSONObject;

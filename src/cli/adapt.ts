@@ -53,7 +53,7 @@ export async function runAdapt(args: string[], io: CliIO): Promise<number> {
     io.stdout(`${configJSON(config, opts.bools.get('pretty')!)}\n`);
     for (const w of warnings) log.log('warn', adapter, warningMessage(w), { file: w.file ?? file, line: w.line ?? 0 });
 
-    if (opts.bools.get('validate')) validateOrFail(config, 'validation: ');
+    if (opts.bools.get('validate')) validateOrFail(config, 'validation: ', env);
     return 0;
   });
 }

@@ -18,7 +18,7 @@ import { LoadError, Runtime } from '../runtime/runtime.js';
 import { precompressors } from '../modules/file_server/encodings.js';
 import { parseListenAddresses } from '../apps/http/listen.js';
 import type { EngineLog } from '../core/log.js';
-import type { JSONObject } from '../core/registry.js';
+import type { JSONObject } from '../go/json.js';
 import type { Command } from './command.js';
 import { ConfigError } from './errors.js';
 import { type FlagSpec, flagsHelp, UsageError } from './flags.js';

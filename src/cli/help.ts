@@ -6,6 +6,7 @@ import type { Command } from './command.js';
 import { flagsHelp, parseFlags } from './flags.js';
 import { type CliIO, processIO } from './io.js';
 import { runVerb } from './verb.js';
+import { editDistance } from '../adapt/suggest.js';
 
 const helpUsage = `Shows the list of commands, or the full help of one command.
 
@@ -35,24 +36,10 @@ Use "tsweb help <command>" or "tsweb <command> --help" for more about a command.
 `;
 }
 
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
-}
-
 /** Commands within edit distance 2 of `typed`, or that it is a prefix of (cobra's rule). */
 export function suggestCommands(typed: string, names: readonly string[]): string[] {
   const t = typed.toLowerCase();
-  return names.filter((n) => levenshtein(t, n.toLowerCase()) <= 2 || (t !== '' && n.toLowerCase().startsWith(t)));
+  return names.filter((n) => editDistance(t, n.toLowerCase()) <= 2 || (t !== '' && n.toLowerCase().startsWith(t)));
 }
 
 /** The "unknown command" message with suggestions, for main and for `help`. */

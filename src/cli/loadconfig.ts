@@ -109,10 +109,13 @@ export function adaptInput(input: string, file: string, adapter: string, env: Re
   return { config: config as JSONObject, warnings: [] };
 }
 
-/** Checks an adapted config; a problem becomes a ConfigError, its message after `prefix`. */
-export function validateOrFail(config: JSONObject, prefix = ''): void {
+/**
+ * Checks a config as `run` would load it (every app provisioned, nothing
+ * started); a problem becomes a ConfigError, its message after `prefix`.
+ */
+export function validateOrFail(config: JSONObject, prefix = '', env?: NodeJS.ProcessEnv): void {
   try {
-    validateConfig(config);
+    validateConfig(config, { env });
   } catch (err) {
     if (err instanceof ConfigValidationError) throw new ConfigError(`${prefix}${err.message}`);
     throw err;

@@ -57,7 +57,7 @@ export async function runValidate(args: string[], io: CliIO): Promise<number> {
       throw err;
     }
 
-    validateOrFail(config);
+    validateOrFail(config, '', env);
     io.stdout('Valid configuration\n');
     return 0;
   });

@@ -14,11 +14,12 @@
  * - a request id (the {http.request.uuid}), the start time, and the replacer.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { type ClientIPOptions, determineClientIP } from './clientip.js';
-import { parseRequestTarget } from '../go/url.js';
+import { parseRequestTarget, type RequestTarget } from '../go/url.js';
 import { socketAddress, splitHostPort } from '../net/ip.js';
-import { newReplacer } from './replacer.js';
+import { newReplacer, type Replacer } from './replacer.js';
+import type { ResponseWriter } from './response.js';
 import { type Ctx, HandlerError } from './types.js';
 
 export { compileClientIPOptions, determineClientIP, type ClientIPOptions } from './clientip.js';
@@ -51,55 +52,81 @@ function protoOf(req: IncomingMessage): string {
   return `HTTP/${req.httpVersion}`;
 }
 
+/** The per-request state; a class so every request's Ctx has one shape. */
+class RequestCtx implements Ctx {
+  method: string;
+  path: string;
+  query: string;
+  rawPath: string | undefined;
+  readonly origMethod: string;
+  readonly origPath: string;
+  readonly origQuery: string;
+  host: string;
+  port: string;
+  hostport: string;
+  readonly origURI: string;
+  forceQuery: boolean;
+  readonly scheme: 'http' | 'https';
+  readonly proto: string;
+  readonly remoteIP: string;
+  readonly remotePort: number;
+  clientIP: string;
+  readonly vars: Map<string, unknown>;
+  readonly repl: Replacer;
+  readonly start: bigint;
+  readonly id: string;
+  error: HandlerError | undefined = undefined;
+  groups: Set<string> | null = null;
+
+  constructor(
+    readonly req: IncomingMessage,
+    public w: ResponseWriter,
+    info: CtxInfo,
+    rawTarget: string,
+    target: RequestTarget,
+  ) {
+    const headers = req.headers;
+    const hostport = target.host !== '' ? target.host : ((headers.host ?? headers[':authority'] ?? '') as string);
+    const [host, port] = splitRequestHost(hostport);
+    const socket = req.socket;
+    const remoteIP = socketAddress(socket?.remoteAddress);
+    const { trusted, clientIP } = determineClientIP(req, remoteIP, info.clientIP);
+    const method = req.method ?? 'GET';
+    this.method = method;
+    this.path = target.path;
+    this.query = target.query;
+    this.rawPath = target.rawPath;
+    this.origMethod = method;
+    this.origPath = target.path;
+    this.origQuery = target.query;
+    this.host = host;
+    this.port = port;
+    this.hostport = hostport;
+    this.origURI = rawTarget;
+    this.forceQuery = target.forceQuery;
+    this.scheme = info.scheme ?? ((socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http');
+    this.proto = protoOf(req);
+    this.remoteIP = remoteIP;
+    this.remotePort = socket?.remotePort ?? 0;
+    this.clientIP = clientIP;
+    this.vars = new Map<string, unknown>([
+      ['trusted_proxy', trusted],
+      ['client_ip', clientIP],
+    ]);
+    this.start = process.hrtime.bigint();
+    this.id = randomUUID();
+    this.repl = newReplacer(this);
+  }
+}
+
 /**
  * Builds the Ctx for a request. Throws HandlerError(400) when the target is
  * one Go's server refuses (bad escapes, control characters, not a path);
  * the server should answer 400 itself then, as net/http does.
  */
-export function createCtx(req: IncomingMessage, res: ServerResponse, info: CtxInfo = {}): Ctx {
+export function createCtx(req: IncomingMessage, w: ResponseWriter, info: CtxInfo = {}): Ctx {
   const rawTarget = req.url ?? '/';
   const target = parseRequestTarget(rawTarget);
   if (target === null) throw new HandlerError(400, `invalid request URI: ${JSON.stringify(rawTarget)}`);
-
-  const headers = req.headers;
-  const hostport = target.host !== '' ? target.host : ((headers.host ?? headers[':authority'] ?? '') as string);
-  const [host, port] = splitRequestHost(hostport);
-  const socket = req.socket;
-  const remoteIP = socketAddress(socket?.remoteAddress);
-  const scheme = info.scheme ?? ((socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http');
-  const { trusted, clientIP } = determineClientIP(req, remoteIP, info.clientIP);
-  const method = req.method ?? 'GET';
-
-  const ctx = {
-    req,
-    res,
-    method,
-    path: target.path,
-    query: target.query,
-    rawPath: target.rawPath,
-    origMethod: method,
-    origPath: target.path,
-    origQuery: target.query,
-    host,
-    port,
-    scheme,
-    proto: protoOf(req),
-    remoteIP,
-    remotePort: socket?.remotePort ?? 0,
-    clientIP,
-    vars: new Map<string, unknown>([
-      ['trusted_proxy', trusted],
-      ['client_ip', clientIP],
-    ]),
-    repl: undefined as unknown as Ctx['repl'],
-    start: process.hrtime.bigint(),
-    id: randomUUID(),
-    error: undefined,
-    // Read by the placeholders (placeholders/request.ts), not part of the Ctx interface.
-    hostport,
-    origURI: rawTarget,
-    forceQuery: target.forceQuery,
-  };
-  (ctx as { repl: Ctx['repl'] }).repl = newReplacer(ctx);
-  return ctx;
+  return new RequestCtx(req, w, info, rawTarget, target);
 }

@@ -48,8 +48,9 @@ export function withError(ctx: Ctx, err: HandlerError): void {
 
 /** Writes just a status if nothing was written yet (Go's WriteHeader after the fact is a no-op too). */
 export function writeStatus(ctx: Ctx, status: number): void {
-  if (ctx.res.headersSent) return;
-  ctx.res.statusCode = status;
+  const w = ctx.w;
+  if (w.headersSent) return;
+  w.statusCode = status;
   // Go's reason phrase ("I'm a teapot"), which is what Caddy's clients see.
-  ctx.res.statusMessage = statusText(status);
+  w.statusMessage = statusText(status);
 }

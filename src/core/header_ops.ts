@@ -6,9 +6,10 @@
  * and values take placeholders (ReplaceKnown: unknown ones stay as written).
  *
  * The ops run on a HeaderStore so the same code serves the request headers
- * (Node's req.headers / headersDistinct) and the response (ServerResponse).
+ * (Node's req.headers / headersDistinct) and the response (a ResponseWriter).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { ResponseWriter } from './response.js';
 import { compileTemplate, type Replacer, type Template } from './replacer.js';
 import { compileExpansion, compileGoRegexp, type GoRegexp, goStringsReplace, replaceAll, replaceAllExpanded } from '../go/replace.js';
 
@@ -49,7 +50,7 @@ export interface CompiledHeaderOps {
   apply(store: HeaderStore, repl: Replacer): void;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../go/json.js';
 
 function compileFieldValues(ops: unknown, what: string): Array<[Template, Template[]]> {
   if (ops === undefined || ops === null) return [];
@@ -154,7 +155,7 @@ export function compileHeaderOps(config: unknown, what: string): CompiledHeaderO
 }
 
 /** The response's headers (Node keeps the case given to setHeader, which is what goes out). */
-export function responseStore(res: ServerResponse): HeaderStore {
+export function responseStore(res: ResponseWriter): HeaderStore {
   return {
     names: () => res.getHeaderNames(),
     get(name) {

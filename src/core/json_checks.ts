@@ -2,7 +2,10 @@
  * Checks on matcher JSON shared by the matcher modules: Caddy rejects a
  * config whose JSON does not fit the Go type, and so do we, at provision time.
  */
+import { jsonKind } from './decode.js';
 import type { JSONObject } from './registry.js';
+
+export { jsonKind };
 
 export function stringList(config: unknown, goType: string): string[] {
   if (!Array.isArray(config) || !config.every((v) => typeof v === 'string')) {
@@ -16,12 +19,4 @@ export function object(config: unknown, goType: string): JSONObject {
     throw new Error(`json: cannot unmarshal ${jsonKind(config)} into Go value of type ${goType}`);
   }
   return config as JSONObject;
-}
-
-/** Go's name for a JSON value's kind in unmarshal errors. */
-export function jsonKind(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'object') return 'object';
-  return typeof v;
 }

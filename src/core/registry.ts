@@ -1,7 +1,7 @@
 import type { Handler, Matcher } from './types.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type JSONObject = Record<string, any>;
+import type { JSONObject } from '../go/json.js';
+export type { JSONObject };
 
 /**
  * What a module gets at provision time. Everything a handler needs per
@@ -9,8 +9,11 @@ export type JSONObject = Record<string, any>;
  * created.
  */
 export interface ProvisionEnv {
-  /** Compiles a nested route list (subroute, handle_errors, handle_response...). */
-  compileRoutes(routes: JSONObject[] | undefined): Handler;
+  /**
+   * Compiles a nested route list (subroute, handle_errors, handle_response...);
+   * `label` extends the error chain as Caddy words it ("setting up subroutes").
+   */
+  compileRoutes(routes: JSONObject[] | undefined, label?: string): Handler;
   /** Compiles a list of matcher sets (ORed) into one matcher; `undefined` matches everything. */
   compileMatcherSets(sets: JSONObject[] | undefined): Matcher;
   /** Registers a cleanup to run when this config is replaced or stopped (close pools, timers...). */
@@ -92,4 +95,21 @@ export function registerHandler(name: string, provision: HandlerProvisioner): vo
 
 export function registerMatcher(name: string, provision: MatcherProvisioner): void {
   registerMatcherModule(matcherModule(name, provision));
+}
+
+/**
+ * A module of Caddy's standard distribution that tsweb does not run yet:
+ * registered so its config gets this message (and `validate` says the same
+ * as `run`) rather than "unknown module".
+ */
+export function unimplementedHandler(name: string): HandlerModule<JSONObject> {
+  return handlerModule(name, () => {
+    throw new Error(`handler '${name}' is not implemented in tsweb yet`);
+  });
+}
+
+export function unimplementedMatcher(name: string): MatcherModule<unknown> {
+  return matcherModule(name, () => {
+    throw new Error(`matcher '${name}' is not implemented in tsweb yet`);
+  });
 }

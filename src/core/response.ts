@@ -89,11 +89,14 @@ export interface ResponseWriter {
 
 /**
  * Forwards everything to the writer it wraps; a subclass overrides what it
- * changes. It commits the head through its own writeHead when the handler
- * writes without one, so a subclass sees every head in writeHead.
+ * changes. beforeHead runs once, right before the final head goes out by
+ * any path (writeHead, or the first write, end or flush), with the headers
+ * still changeable: Go's WriteHeader as wrappers see it. A head the writer
+ * below commits implicitly stays implicit, so an end(body) still gets its
+ * Content-Length from Node.
  */
 export class ResponseWriterWrapper implements ResponseWriter {
-  /** This wrapper committed (or saw) the final head. */
+  /** The final head went out, or beforeHead ran for it. */
   protected wroteHeader = false;
 
   constructor(protected readonly w: ResponseWriter) {}
@@ -150,30 +153,31 @@ export class ResponseWriterWrapper implements ResponseWriter {
     return this.w.destroyed;
   }
 
+  /** Runs once, right before the final (non-1xx) head goes out; the headers can still change. */
+  protected beforeHead(_status: number): void {}
+
+  private head(status: number): void {
+    this.wroteHeader = true;
+    if (!this.w.headersSent && !this.w.writableEnded) this.beforeHead(status);
+  }
+
   writeHead(status: number, message?: string): void {
-    if (status >= 200) this.wroteHeader = true;
+    if (status >= 200 && !this.wroteHeader) this.head(status);
     this.w.writeHead(status, message);
   }
-
-  /** The head a write implies, through writeHead (so subclasses see it). */
-  protected implicitHead(): void {
-    if (this.w.headersSent) this.wroteHeader = true;
-    else this.writeHead(this.w.statusCode);
-  }
-
   write(chunk: Uint8Array | string, cb?: WriteCallback): boolean {
-    if (!this.wroteHeader) this.implicitHead();
+    if (!this.wroteHeader) this.head(this.w.statusCode);
     return this.w.write(chunk, cb);
   }
   onceDrain(cb: () => void): void {
     this.w.onceDrain(cb);
   }
   end(chunk?: Uint8Array | string, cb?: () => void): void {
-    if (!this.wroteHeader && !this.w.writableEnded) this.implicitHead();
+    if (!this.wroteHeader) this.head(this.w.statusCode);
     this.w.end(chunk, cb);
   }
   flush(): void {
-    if (!this.wroteHeader) this.implicitHead();
+    if (!this.wroteHeader) this.head(this.w.statusCode);
     this.w.flush();
   }
   addTrailers(trailers: Readonly<Record<string, string>>): void {

@@ -8,12 +8,12 @@
  *   must exist, otherwise any value matches any pattern, where `*` is
  *   anything and a leading/trailing `*` is a suffix/prefix/substring test.
  */
-import type { ServerResponse } from 'node:http';
+import type { ResponseWriter } from './response.js';
 
-export type ResponseMatcher = (status: number, res: ServerResponse) => boolean;
+export type ResponseMatcher = (status: number, res: ResponseWriter) => boolean;
 
 /** The response's values of a field, one per Go header value. */
-export function responseValues(res: ServerResponse, name: string): string[] | undefined {
+export function responseValues(res: ResponseWriter, name: string): string[] | undefined {
   const v = res.getHeader(name);
   if (v === undefined) return undefined;
   return Array.isArray(v) ? v.map(String) : [String(v)];
@@ -40,7 +40,7 @@ function valueTest(pattern: string): ValueTest {
   return (v) => v === pattern;
 }
 
-type FieldTest = (res: ServerResponse) => boolean;
+type FieldTest = (res: ResponseWriter) => boolean;
 
 function fieldTest(field: string, allowed: unknown): FieldTest {
   const name = field.toLowerCase();

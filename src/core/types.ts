@@ -1,5 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Replacer } from './replacer.js';
+import type { ResponseWriter } from './response.js';
 
 /**
  * Per-request state every handler and matcher sees. Built once per request
@@ -7,7 +8,12 @@ import type { Replacer } from './replacer.js';
  */
 export interface Ctx {
   req: IncomingMessage;
-  res: ServerResponse;
+  /**
+   * The response. Middleware that wraps it (encode, deferred header ops)
+   * installs its wrapper here for the rest of its chain and puts the
+   * previous writer back when that chain returns.
+   */
+  w: ResponseWriter;
   /** Current method (a rewrite may change it); `req.method` stays the original. */
   method: string;
   /** Current path (decoded only where Caddy decodes) and raw query, without `?`. */
@@ -25,9 +31,15 @@ export interface Ctx {
   readonly origMethod: string;
   readonly origPath: string;
   readonly origQuery: string;
-  /** Host without port, lower-cased; port as sent ('' if absent). */
-  readonly host: string;
-  readonly port: string;
+  /** Host without port, lower-cased; port as sent ('' if absent). A Host header op changes all three. */
+  host: string;
+  port: string;
+  /** Go's r.Host: as sent, port included (`example.com:8080`), or the authority of an absolute-form target. */
+  hostport: string;
+  /** The request target as received (Go's r.RequestURI): {http.request.orig_uri}. */
+  readonly origURI: string;
+  /** The target ended in a lone '?' (Go's URL.ForceQuery), which {http.request.uri} keeps. */
+  forceQuery: boolean;
   readonly scheme: 'http' | 'https';
   /** HTTP version as Caddy names it: 'HTTP/1.1', 'HTTP/2.0'. */
   readonly proto: string;
@@ -44,6 +56,12 @@ export interface Ctx {
   readonly id: string;
   /** Set while error routes run: Caddy's {http.error.*}. */
   error?: HandlerError;
+  /**
+   * Route groups already satisfied (routes.ts); null until a grouped route
+   * matches. Per request, not per route list: Caddy keeps it in the request
+   * context, so a group is exclusive across nested subroutes too.
+   */
+  groups: Set<string> | null;
 }
 
 /** Continue with the rest of the chain. */

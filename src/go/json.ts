@@ -4,6 +4,13 @@
  * drop out.
  */
 
+/** A JSON object as configs and the adapter's output hold them; values are checked where they are read. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JSONObject = Record<string, any>;
+
+/** A JSON object: not null, not an array. */
+export const isObject = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 /** Sorts object keys recursively, as Go does when it marshals a map. */
 export function sortKeysDeep<T>(v: T): T {
   if (Array.isArray(v)) return v.map((x) => sortKeysDeep(x)) as T;

@@ -1,28 +1,26 @@
 /**
- * Go's regexp.ReplaceAllString and Regexp.Expand on top of the RE2-to-JS
- * translation in regexp.ts. The handlers that rewrite text with a regexp
+ * Go's regexp.ReplaceAllString and Regexp.Expand on top of the compiled
+ * patterns of regexp.ts. The handlers that rewrite text with a regexp
  * (rewrite path_regexp, uri query replace, header replace, map) take
  * replacement strings written for Go: `$1`, `${1}`, `$name`, `${name}`,
  * `$$`; `$1x` names the group "1x" (empty), not group 1 then "x". JavaScript's
  * String.replace reads `$1x` differently and skips empty matches differently,
  * so the loop and the expansion are Go's, compiled once per pattern.
  */
-import { type CompiledRegexp, compileRegexp } from './regexp.js';
+import { type CompiledRegexp, compileRegexp, type RegexpMatch } from './regexp.js';
 
 /** One piece of a replacement template: literal text or a capture group (−1: none, expands to ''). */
 type Piece = string | number;
 
 export interface GoRegexp {
   readonly source: string;
-  /** The translated pattern with the `g` flag, for scanning. */
-  readonly global: RegExp;
+  readonly re: CompiledRegexp;
   readonly names: readonly string[];
 }
 
 export function compileGoRegexp(pattern: string): GoRegexp {
-  const c: CompiledRegexp = compileRegexp(pattern);
-  const flags = c.re.flags.includes('g') ? c.re.flags : c.re.flags + 'g';
-  return { source: pattern, global: new RegExp(c.re.source, flags), names: c.names };
+  const re = compileRegexp(pattern);
+  return { source: pattern, re, names: re.names };
 }
 
 const NAME_CHAR = /[A-Za-z0-9_]/;
@@ -88,7 +86,7 @@ export function compileExpansion(template: string, re: GoRegexp): Piece[] {
   return pieces;
 }
 
-function expand(pieces: readonly Piece[], m: RegExpExecArray): string {
+function expand(pieces: readonly Piece[], m: RegexpMatch): string {
   let out = '';
   for (const p of pieces) {
     if (typeof p === 'string') out += p;
@@ -99,8 +97,7 @@ function expand(pieces: readonly Piece[], m: RegExpExecArray): string {
 
 /** Regexp.ExpandString for the first match of `re` in `input`; null when it does not match. */
 export function expandFirst(re: GoRegexp, pieces: readonly Piece[], input: string): string | null {
-  re.global.lastIndex = 0;
-  const m = re.global.exec(input);
+  const m = re.re.exec(input);
   return m === null ? null : expand(pieces, m);
 }
 
@@ -109,16 +106,14 @@ export function expandFirst(re: GoRegexp, pieces: readonly Piece[], input: strin
  * Go skips an empty match that directly follows the previous match.
  */
 export function replaceAllExpanded(re: GoRegexp, src: string, pieces: readonly Piece[]): string {
-  const g = re.global;
   let out = '';
   let lastEnd = 0;
   let pos = 0;
   while (pos <= src.length) {
-    g.lastIndex = pos;
-    const m = g.exec(src);
+    const m = re.re.exec(src, pos);
     if (m === null) break;
     const start = m.index;
-    const end = start + m[0].length;
+    const end = start + m[0]!.length;
     out += src.slice(lastEnd, start);
     if (end > lastEnd || start === 0) out += expand(pieces, m);
     lastEnd = end;

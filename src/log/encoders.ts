@@ -4,10 +4,10 @@
  * entry into one line; everything configurable is decided here, once.
  */
 import { compileTemplate, newReplacer } from '../core/replacer.js';
-import type { JSONObject } from '../core/registry.js';
 import { applyAt, compileFilter, type FieldFilter } from './filters.js';
 import type { Level } from './levels.js';
 import { type DurationFormat, encodeValue, formatNumber } from './value.js';
+import { isObject, type JSONObject } from '../go/json.js';
 
 export interface Entry {
   level: Level;
@@ -19,8 +19,6 @@ export interface Entry {
 }
 
 export type Encoder = (e: Entry) => string;
-
-const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -183,7 +181,7 @@ export interface EncoderContext {
 /** Compiles an encoder config; `undefined` → Caddy's default for the writer. */
 export function compileEncoder(cfg: unknown, ctx: EncoderContext): Encoder {
   if (cfg === undefined || cfg === null) return ctx.tty ? consoleEncoder(common({}, true, true)) : jsonEncoder(common({}, false, false));
-  if (!isObj(cfg)) throw new Error('encoder: must be an object');
+  if (!isObject(cfg)) throw new Error('encoder: must be an object');
   switch (cfg.format) {
     case 'json':
       return jsonEncoder(common(cfg, false, false));
@@ -203,7 +201,7 @@ export function compileEncoder(cfg: unknown, ctx: EncoderContext): Encoder {
 
 function filterEncoder(cfg: JSONObject, ctx: EncoderContext): Encoder {
   const inner = compileEncoder(cfg.wrap, ctx);
-  if (cfg.fields !== undefined && !isObj(cfg.fields)) throw new Error('filter encoder: "fields" must be an object');
+  if (cfg.fields !== undefined && !isObject(cfg.fields)) throw new Error('filter encoder: "fields" must be an object');
   const filters: Array<[string[], FieldFilter]> = Object.entries((cfg.fields ?? {}) as JSONObject).map(([path, f]) => [path.split('>'), compileFilter(f, path)]);
   return (e) => {
     let fields = e.fields;
@@ -215,7 +213,7 @@ function filterEncoder(cfg: JSONObject, ctx: EncoderContext): Encoder {
 /** append: extra fields on every entry; string values may hold global placeholders ({env.*}, {system.*}, {time.*}). */
 function appendEncoder(cfg: JSONObject, ctx: EncoderContext): Encoder {
   const inner = compileEncoder(cfg.wrap, ctx);
-  if (cfg.fields !== undefined && !isObj(cfg.fields)) throw new Error('append encoder: "fields" must be an object');
+  if (cfg.fields !== undefined && !isObject(cfg.fields)) throw new Error('append encoder: "fields" must be an object');
   const repl = newReplacer();
   const extra = Object.entries((cfg.fields ?? {}) as JSONObject).map(([k, v]) => {
     if (typeof v !== 'string') return [k, () => v] as const;

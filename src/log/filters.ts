@@ -6,12 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { addrString, maskedPrefix, parseAddr, joinHostPort, splitHostPort } from '../net/ip.js';
-import { compileRegexp } from '../go/regexp.js';
-import type { JSONObject } from '../core/registry.js';
+import { compileExpansion, compileGoRegexp, replaceAllExpanded } from '../go/replace.js';
+import { isObject, type JSONObject } from '../go/json.js';
 
 export type FieldFilter = (value: unknown) => unknown;
-
-const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Applies a string function to a string or to each string of an array. */
 function onStrings(fn: (s: string) => string): FieldFilter {
@@ -66,7 +64,7 @@ interface Action {
 function actions(list: unknown, what: string): Action[] {
   if (!Array.isArray(list)) throw new Error(`${what} filter: "actions" must be an array`);
   return list.map((a, i) => {
-    if (!isObj(a)) throw new Error(`${what} filter: action ${i} must be an object`);
+    if (!isObject(a)) throw new Error(`${what} filter: action ${i} must be an object`);
     const type = a.type;
     if (type !== 'replace' && type !== 'hash' && type !== 'delete') throw new Error(`${what} filter: unrecognized action type ${JSON.stringify(type)}`);
     const name = what === 'query' ? a.parameter : a.name;
@@ -127,14 +125,14 @@ function cookie(cfg: JSONObject): FieldFilter {
 
 function regexp(cfg: JSONObject): FieldFilter {
   if (typeof cfg.regexp !== 'string' || cfg.regexp === '') throw new Error('regexp filter: "regexp" is required');
-  const { re } = compileRegexp(cfg.regexp);
-  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
-  const value = typeof cfg.value === 'string' ? cfg.value : '';
-  return onStrings((s) => s.replace(g, value));
+  const re = compileGoRegexp(cfg.regexp);
+  // Caddy's ReplaceAllString: the value expands $1 and ${name} as Go does.
+  const value = compileExpansion(typeof cfg.value === 'string' ? cfg.value : '', re);
+  return onStrings((s) => replaceAllExpanded(re, s, value));
 }
 
 export function compileFilter(cfg: unknown, path: string): FieldFilter {
-  if (!isObj(cfg)) throw new Error(`field ${path}: a filter must be an object`);
+  if (!isObject(cfg)) throw new Error(`field ${path}: a filter must be an object`);
   const at = (fn: () => FieldFilter): FieldFilter => {
     try {
       return fn();
@@ -174,7 +172,7 @@ export function applyAt(fields: Record<string, unknown>, path: readonly string[]
   const cur = fields[head];
   let next: unknown;
   if (rest.length === 0) next = filter(cur);
-  else if (isObj(cur)) next = applyAt(cur, rest, filter);
+  else if (isObject(cur)) next = applyAt(cur, rest, filter);
   else return fields;
   const copy = { ...fields };
   if (next === undefined) delete copy[head];

@@ -12,11 +12,11 @@
  */
 import { durationMs } from '../go/duration.js';
 import type { EngineLog } from '../core/log.js';
-import type { JSONObject } from '../core/registry.js';
 import { compileEncoder, type Encoder, type Entry } from './encoders.js';
 import { type Level, levelRank, parseLevel } from './levels.js';
 import { Duration } from './value.js';
 import { type StdStreams, WriterPool, type Writer } from './writers.js';
+import { isObject, type JSONObject } from '../go/json.js';
 
 export interface LoggingOptions {
   /** Where the default log writes when the config does not say (the CLI's stderr logger). */
@@ -35,8 +35,6 @@ interface Sink {
   sample: Sampler | null;
   out: ((e: Entry) => void);
 }
-
-const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function names(v: unknown, field: string): string[] {
   if (v === undefined || v === null) return [];
@@ -70,7 +68,7 @@ export function loggerAllowed(include: readonly string[], exclude: readonly stri
 /** zap's sampler: per level+message and interval, the first N entries, then every Mth. */
 function compileSampling(cfg: unknown): Sampler | null {
   if (cfg === undefined || cfg === null) return null;
-  if (!isObj(cfg)) throw new Error('sampling: must be an object');
+  if (!isObject(cfg)) throw new Error('sampling: must be an object');
   const interval = durationMs(cfg.interval, 'sampling.interval') || 1000;
   const int = (v: unknown, def: number, f: string) => {
     if (v === undefined || v === null || v === 0) return def;
@@ -160,14 +158,14 @@ function writeThrough(w: Writer, enc: Encoder): (e: Entry) => void {
 
 /** Provisions `logging`; throws an Error naming the log at fault. */
 export function provisionLogging(json: unknown, opts: LoggingOptions = {}): Logging {
-  if (json !== undefined && json !== null && !isObj(json)) throw new Error('logging: must be an object');
+  if (json !== undefined && json !== null && !isObject(json)) throw new Error('logging: must be an object');
   const cfg = (json ?? {}) as JSONObject;
   if (cfg.sink !== undefined && cfg.sink !== null) {
     // Go's standard-library log output; nothing in tsweb writes there.
-    if (!isObj(cfg.sink)) throw new Error('logging: "sink" must be an object');
+    if (!isObject(cfg.sink)) throw new Error('logging: "sink" must be an object');
   }
   const logs = cfg.logs ?? {};
-  if (!isObj(logs)) throw new Error('logging: "logs" must be an object');
+  if (!isObject(logs)) throw new Error('logging: "logs" must be an object');
   const pool = new WriterPool(opts.streams ?? {});
   const sinks: Sink[] = [];
   const entries = Object.entries(logs as JSONObject);
@@ -175,7 +173,7 @@ export function provisionLogging(json: unknown, opts: LoggingOptions = {}): Logg
   try {
     for (const [name, log] of entries) {
       try {
-        if (log !== null && !isObj(log)) throw new Error('must be an object');
+        if (log !== null && !isObject(log)) throw new Error('must be an object');
         const l = (log ?? {}) as JSONObject;
         const include = names(l.include, 'include');
         const exclude = names(l.exclude, 'exclude');

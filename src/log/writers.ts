@@ -8,7 +8,7 @@
  * pool does, so two logs naming one file append through one handle.
  */
 import pino from 'pino';
-import type { JSONObject } from '../core/registry.js';
+import type { JSONObject } from '../go/json.js';
 import { RollingFile, type RollOptions } from './rolling.js';
 
 export interface Writer {

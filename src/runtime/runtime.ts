@@ -1,22 +1,25 @@
 /**
- * Loading, reloading and stopping a config (Caddy's caddy.Load / Stop).
+ * Loading, reloading and stopping a config (Caddy's caddy.Load / Stop), for
+ * whatever apps the config has.
  *
- * A load checks the JSON (validateConfig), provisions the whole new tree
- * beside the running one, then hands the listeners over: new addresses
- * open, kept ones switch to the new servers in one synchronous pass, removed
- * ones close gracefully. If anything before the switch fails, the running
- * config keeps serving untouched and the error says why. The old tree is
- * cleaned up once the requests still running on it have finished.
- * Loads and stops are serialized: one at a time, in call order.
+ * A load checks the top level, sets up the config's logs, provisions every
+ * app beside the running ones, then starts them (the http app's start is
+ * the switch: new addresses open, kept ones move to the new servers in one
+ * synchronous pass). If anything before the switch fails, the running config
+ * keeps serving untouched and the error says why. The old apps then stop
+ * (their dropped sockets close, their requests finish) and clean up in the
+ * background. Loads and stops are serialized: one at a time, in call order.
+ *
+ * The Runtime keeps the JSON it runs, with an index of its `@id` fields, for
+ * the admin API (GET /config/, /id/).
  */
-import { type HTTPApp, provisionHTTPApp } from '../apps/http/app.js';
-import { type Listener, ListenerPool } from '../apps/http/listeners.js';
+import '../apps/index.js';
+import { type App, type AppContext, appModules } from '../core/app.js';
 import { type EngineLog, silentLog } from '../core/log.js';
-import { ProvisionError } from '../apps/http/provision.js';
 import type { JSONObject } from '../core/registry.js';
 import { type Logging, provisionLogging } from '../log/logging.js';
 import type { StdStreams } from '../log/writers.js';
-import { ConfigValidationError, validateConfig } from './validate.js';
+import { checkConfigShape, ConfigValidationError } from './validate.js';
 
 /** A config that was rejected; the running one (if any) is unaffected. */
 export class LoadError extends Error {
@@ -35,23 +38,52 @@ export interface RuntimeOptions {
   logStreams?: StdStreams;
 }
 
-const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** A path into the config JSON: object keys and array indexes. */
+export type ConfigPath = ReadonlyArray<string | number>;
 
-/** Apps Caddy configures that the engine does not run yet; accepted so adapted configs load. */
-const dormantApps = new Set(['tls', 'pki', 'events']);
+/** One loaded config: its JSON, its apps (in start order) and its logs. */
+interface Loaded {
+  readonly json: JSONObject;
+  readonly ids: ReadonlyMap<string, ConfigPath>;
+  readonly apps: ReadonlyArray<readonly [string, App]>;
+  readonly logging: Logging;
+}
+
+import { isObject as isObj } from '../go/json.js';
+
+/** Every `@id` in the config and where it is; a repeated id is an error, as in Caddy. */
+export function indexIds(config: unknown): Map<string, ConfigPath> {
+  const ids = new Map<string, ConfigPath>();
+  // Iterative: configs arrive over the admin API too, and may be deep.
+  const stack: Array<[unknown, ConfigPath]> = [[config, []]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => stack.push([x, [...path, i]]));
+    } else if (isObj(v)) {
+      const id = v['@id'];
+      if (id !== undefined) {
+        if (typeof id !== 'string' || id === '') throw new ConfigValidationError(`indexing config: "@id" at /${path.join('/')} must be a non-empty string`);
+        if (ids.has(id)) throw new ConfigValidationError(`indexing config: duplicate ID '${id}' found at /${path.join('/')} and /${ids.get(id)!.join('/')}`);
+        ids.set(id, path);
+      }
+      for (const [k, x] of Object.entries(v)) if (k !== '@id') stack.push([x, [...path, k]]);
+    }
+  }
+  return ids;
+}
 
 export class Runtime {
-  private readonly pool: ListenerPool;
   /** The process's own logger: the default log of a config that does not configure one. */
   private readonly bootLog: EngineLog;
-  /** The running config's logs (`logging`); the runtime's own lines go there too. */
-  private logging: Logging | null = null;
-  /** A config's logs while its listeners start (their lines belong to it, as in Caddy). */
+  private current: Loaded | null = null;
+  /** A config's logs while its apps start (their lines belong to it, as in Caddy). */
   private startingLogging: Logging | null = null;
-  private readonly log: EngineLog = (level, logger, msg, fields) => (this.startingLogging?.log ?? this.logging?.log ?? this.bootLog)(level, logger, msg, fields);
+  private readonly log: EngineLog = (level, logger, msg, fields) => (this.startingLogging?.log ?? this.current?.logging.log ?? this.bootLog)(level, logger, msg, fields);
   private readonly logStreams: StdStreams | undefined;
   private readonly env: NodeJS.ProcessEnv;
-  private app: HTTPApp | null = null;
+  /** State apps keep across configs (the listener pool...), by key. */
+  private readonly shared = new Map<string, unknown>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
 
@@ -59,17 +91,31 @@ export class Runtime {
     this.bootLog = opts.log ?? silentLog;
     this.logStreams = opts.logStreams;
     this.env = opts.env ?? process.env;
-    this.pool = new ListenerPool(this.log);
   }
 
   /** Whether a config is being served. */
   get running(): boolean {
-    return this.app !== null;
+    return this.current !== null;
+  }
+
+  /** The JSON being served (null before the first load and after a stop). Do not modify it. */
+  get config(): JSONObject | null {
+    return this.current?.json ?? null;
+  }
+
+  /** Where an `@id` points in the running config. */
+  idPath(id: string): ConfigPath | undefined {
+    return this.current?.ids.get(id);
   }
 
   /** Bound listener addresses per server name (real ports when the config said 0). */
   addresses(): Map<string, string[]> {
-    return this.pool.addresses();
+    const out = new Map<string, string[]>();
+    for (const [, app] of this.current?.apps ?? []) {
+      const withAddrs = app as App & { addresses?: () => Map<string, string[]> };
+      for (const [k, v] of withAddrs.addresses?.() ?? []) out.set(k, v);
+    }
+    return out;
   }
 
   /** Loads `config` (initial load or reload). Throws LoadError and keeps the old config on failure. */
@@ -90,96 +136,103 @@ export class Runtime {
 
   private async doLoad(config: unknown, opts: LoadOptions): Promise<void> {
     if (this.stopped) throw new LoadError('the server is stopped');
+    let appsJSON: JSONObject;
+    let ids: Map<string, ConfigPath>;
     try {
-      validateConfig(config);
+      appsJSON = checkConfigShape(config);
+      ids = indexIds(config);
     } catch (err) {
       if (err instanceof ConfigValidationError) throw new LoadError(err.message);
       throw err;
     }
-    const apps = isObj(config) && isObj(config.apps) ? config.apps : {};
-    for (const name of Object.keys(apps)) {
-      if (name !== 'http' && dormantApps.has(name)) this.log('warn', '', `the ${name} app is not implemented yet; its config is ignored`, { app: name });
-    }
+    const json = config as JSONObject;
 
     // Logs first, as Caddy sets them up before any app: modules log through them.
     let logging: Logging;
     try {
-      logging = provisionLogging(isObj(config) ? config.logging : undefined, { fallback: this.bootLog, streams: this.logStreams });
+      logging = provisionLogging(json.logging, { fallback: this.bootLog, streams: this.logStreams });
     } catch (err) {
       throw new LoadError(`setting up logging: ${(err as Error).message}`, { cause: err });
     }
 
-    let app: HTTPApp;
+    const ctx: AppContext = {
+      log: logging.log,
+      runtimeLog: this.log,
+      env: this.env,
+      configFiles: opts.configFiles ?? [],
+      validating: false,
+      shared: <T>(key: string, make: () => T): T => {
+        if (!this.shared.has(key)) this.shared.set(key, make());
+        return this.shared.get(key) as T;
+      },
+    };
+
+    const apps: Array<[string, App]> = [];
     try {
-      app = provisionHTTPApp(apps.http, { configFiles: opts.configFiles, log: logging.log, env: this.env });
+      for (const [name, mod] of appModules) {
+        if (name in appsJSON) apps.push([name, mod.provision(appsJSON[name], ctx)]);
+      }
     } catch (err) {
+      await this.discard(apps, []);
       await logging.close();
-      if (err instanceof ProvisionError) throw new LoadError(err.message, { cause: err });
-      throw err;
+      const isBug = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError;
+      if (isBug || !(err instanceof Error)) throw err;
+      throw new LoadError(err.message, { cause: err });
     }
 
-    let removed: Listener[];
+    const started: Array<[string, App]> = [];
     this.startingLogging = logging;
     try {
-      removed = await this.pool.apply(app.servers);
+      for (const entry of apps) {
+        await entry[1].start();
+        started.push(entry);
+      }
     } catch (err) {
       this.startingLogging = null;
-      await app.cleanup().catch(() => {});
+      await this.discard(apps, started);
       await logging.close();
-      throw new LoadError(`loading new config: http app module: start: ${(err as Error).message}`, { cause: err });
+      throw new LoadError((err as Error).message, { cause: err });
     }
 
-    const old = this.app;
-    const oldLogging = this.logging;
+    const old = this.current;
     this.startingLogging = null;
-    this.app = app;
-    this.logging = logging;
-    this.announce(app);
-    // The old tree drains in the background; the caller does not wait for slow requests.
-    // Its logs close after it: its last requests still write their access lines.
-    void this.retire(old, removed, old?.gracePeriod ?? app.gracePeriod).finally(() => oldLogging?.close());
+    this.current = { json, ids, apps, logging };
+    // The old apps drain in the background; the caller does not wait for slow requests.
+    // Their logs close after them: their last requests still write their access lines.
+    if (old !== null) void this.retire(old, false);
   }
 
-  private announce(app: HTTPApp): void {
-    const bound = this.pool.addresses();
-    for (const s of app.servers) {
-      if (s.tlsWanted.length > 0) {
-        this.log('warn', 'http', 'TLS is not implemented yet: serving plain HTTP where Caddy would serve HTTPS', { server_name: s.name, addresses: s.tlsWanted });
+  /** Undoes a load that failed: stops what started, cleans up everything provisioned. */
+  private async discard(apps: ReadonlyArray<readonly [string, App]>, started: ReadonlyArray<readonly [string, App]>): Promise<void> {
+    for (const [, app] of [...started].reverse()) await app.stop({ exiting: false }).catch(() => {});
+    await Promise.all(apps.map(([, app]) => app.cleanup().catch(() => {})));
+  }
+
+  /** Stops a config's apps (last started, first stopped), cleans them up, closes its logs. */
+  private async retire(loaded: Loaded, exiting: boolean): Promise<void> {
+    for (const [name, app] of [...loaded.apps].reverse()) {
+      try {
+        await app.stop({ exiting });
+      } catch (err) {
+        this.log('error', '', `stopping the ${name} app`, { error: String(err) });
       }
-      this.log('info', 'http.log', 'server running', { name: s.name, protocols: ['h1'], listen: bound.get(s.name) ?? [] });
+      await app.cleanup().catch((err) => this.log('error', '', 'cleaning up the previous config', { error: String(err) }));
     }
-  }
-
-  private async retire(old: HTTPApp | null, listeners: Listener[], graceMs: number): Promise<void> {
-    const closing = Promise.all(listeners.map((l) => l.close(graceMs)));
-    if (old !== null) {
-      let timer: NodeJS.Timeout | undefined;
-      const limit = graceMs > 0 ? new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))) : null;
-      await (limit ? Promise.race([old.whenIdle(), limit]) : old.whenIdle());
-      if (timer !== undefined) clearTimeout(timer);
-      await old.cleanup().catch((err) => this.log('error', '', 'cleaning up the previous config', { error: String(err) }));
-    }
-    await closing;
+    await loaded.logging.close();
   }
 
   private async doStop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    const app = this.app;
-    if (app && app.shutdownDelay > 0) {
-      this.log('info', 'http', 'shutdown delay', { delay: app.shutdownDelay / 1000 });
-      await new Promise((resolve) => setTimeout(resolve, app.shutdownDelay));
+    const loaded = this.current;
+    if (loaded === null) return;
+    // The runtime's own last lines still go to this config's logs while it stops.
+    this.startingLogging = loaded.logging;
+    this.current = null;
+    try {
+      await this.retire(loaded, true);
+    } finally {
+      this.startingLogging = null;
     }
-    const listeners = this.pool.takeAll();
-    this.app = null;
-    const grace = app?.gracePeriod ?? 0;
-    if (app) {
-      if (grace > 0) this.log('info', 'http', 'servers shutting down; grace period initiated', { duration: grace / 1000 });
-      else this.log('info', 'http', 'servers shutting down with eternal grace period');
-    }
-    await this.retire(app, listeners, grace);
-    const logging = this.logging;
-    this.logging = null;
-    await logging?.close();
   }
 }

@@ -264,7 +264,7 @@ describe('request placeholders on real requests', () => {
 
   it('response headers, vars and error placeholders follow the request', async () => {
     ts.handle = (ctx) => {
-      ctx.res.setHeader('X-Out', ['a', 'b']);
+      ctx.w.setHeader('X-Out', ['a', 'b']);
       ctx.vars.set('n', 42);
       ctx.vars.set('f', 0.25);
       const before = compileTemplate('{http.error.status_code}|{http.error.message}', 'keep')(ctx.repl);

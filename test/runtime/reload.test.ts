@@ -4,7 +4,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoadError, Runtime } from '../../src/runtime/runtime.js';
-import { knownHandlers } from '../../src/runtime/validate.js';
 import { registerHandler } from '../../src/core/registry.js';
 import { freePort, rawExchange } from '../support/net.js';
 
@@ -16,19 +15,17 @@ function gate(name: string): { release: () => void; started: Promise<void> } {
   started.set(name, new Promise((resolve) => startedResolvers.set(name, resolve)));
   return { release: () => gates.get(name)?.(), started: started.get(name)! };
 }
-knownHandlers.add('test_gate');
 registerHandler('test_gate', (config) => async (ctx) => {
   const name = String(config.name);
   await new Promise<void>((resolve) => {
     gates.set(name, resolve);
     startedResolvers.get(name)?.();
   });
-  ctx.res.end(String(config.body));
+  ctx.w.end(String(config.body));
 });
 
 // A handler that records when its config is cleaned up.
 const cleaned: string[] = [];
-knownHandlers.add('test_cleanup');
 registerHandler('test_cleanup', (config, env) => {
   env.onCleanup(() => void cleaned.push(String(config.name)));
   return (_ctx, next) => next();
@@ -99,7 +96,7 @@ describe('reload', () => {
     await r.load(config({ s: site(port, 'old') }));
     const bad = config({ s: { listen: [`127.0.0.1:${port}`], routes: [{ handle: [{ handler: 'static_response', status_code: 'abc' }] }] } });
     await expect(r.load(bad)).rejects.toThrow(LoadError);
-    await expect(r.load(bad)).rejects.toThrow(/server s: setting up routes: route 0: loading handler modules: position 0: loading module 'static_response': provision http.handlers.static_response: status_code: invalid status code 'abc'/);
+    await expect(r.load(bad)).rejects.toThrow(/server s: setting up route handlers: route 0: loading handler modules: position 0: loading module 'static_response': provision http.handlers.static_response: status_code: invalid status code 'abc'/);
     await expect(r.load(config({ s: { listen: [`127.0.0.1:${port}`], routes: [{ handle: [{ handler: 'nope' }] }] } }))).rejects.toThrow(/unknown module: http.handlers.nope/);
     expect((await get(port)).body).toBe('old');
   });

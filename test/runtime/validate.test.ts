@@ -21,7 +21,7 @@ describe('validateConfig accepts', () => {
           routes: [
             {
               match: [{ host: ['a.com'] }, { not: [{ path: ['/x'] }] }],
-              handle: [{ handler: 'subroute', routes: [{ match: [{ path_regexp: {} }], handle: [{ handler: 'reverse_proxy', handle_response: [{ routes: [{ handle: [{ handler: 'copy_response' }] }] }] }] }] }],
+              handle: [{ handler: 'subroute', routes: [{ match: [{ path_regexp: {} }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: '127.0.0.1:9' }] }] }] }],
             },
           ],
           errors: { routes: [{ handle: [{ handler: 'static_response' }] }] },
@@ -93,6 +93,12 @@ describe('validateConfig rejects, in Caddy\'s words', () => {
       'an unknown handler in a handle_response route',
       routes({ handle: [{ handler: 'reverse_proxy', handle_response: [{ routes: [{ handle: [{ handler: 'nope' }] }] }] }] }),
       "provision http.handlers.reverse_proxy: handle_response 0: route 0: loading handler modules: position 0: loading module 'nope'",
+    ],
+    [
+      // Validation provisions what `run` provisions: a feature tsweb cannot run yet is refused by both.
+      'handle_response, which tsweb does not run yet',
+      routes({ handle: [{ handler: 'reverse_proxy', handle_response: [{ routes: [{ handle: [{ handler: 'copy_response' }] }] }] }] }),
+      "loading module 'copy_response': provision http.handlers.copy_response: handler 'copy_response' is not implemented in tsweb yet",
     ],
   ])('%s', (_name, config, message) => {
     expect(() => validateConfig(config)).toThrow(ConfigValidationError);

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createCtx, type CtxInfo } from '../../src/core/context.js';
+import { NodeResponseWriter } from '../../src/apps/http/node_response.js';
 import { matcherModules, type ProvisionEnv } from '../../src/core/registry.js';
 import { compileMatcherSets, registryMatcher } from '../../src/apps/http/matcher_sets.js';
 import type { Ctx, Matcher } from '../../src/core/types.js';
@@ -25,7 +26,7 @@ export async function startServer(handle: (ctx: Ctx) => unknown = () => null, in
   const server: Server = createServer((req, res) => {
     let ctx: Ctx;
     try {
-      ctx = createCtx(req, res, ts.info);
+      ctx = createCtx(req, new NodeResponseWriter(res, false), ts.info);
     } catch (err) {
       res.statusCode = 400;
       res.end(JSON.stringify({ error: (err as Error).message }));

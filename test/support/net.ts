@@ -1,21 +1,11 @@
 // Real-socket helpers for engine tests: free ports, raw HTTP/1.1 exchanges
 // (for requests no well-behaved client sends), and a runtime per test that
 // is always stopped.
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { Runtime } from '../../src/runtime/runtime.js';
 import type { EngineLog } from '../../src/core/log.js';
 
-/** A port that was free a moment ago (bound on 127.0.0.1 and released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free_port.js';
 
 export interface RawResult {
   /** Everything the server sent before closing (or before the time limit). */

@@ -1,4 +1,5 @@
-// Registration list of global options: one import per option module.
+// Registration list of global options: one import per option module;
+// simple.ts registers the one-parser options from a table.
 // (`servers` is registered by the server options module, `order` by the
 // directive order module.)
 //
@@ -15,41 +16,25 @@
 //   acme_dns: a DNS provider object, or null (present but naked)
 //   the TLS/PKI ones (email, acme_*, cert_issuer, dns, tls_resolvers, pki, ...)
 //     are read by buildTLSApp/buildPKIApp in ../tlsapp.ts
-import './acme_ca.js';
-import './acme_ca_root.js';
 import './acme_dns.js';
 import './acme_eab.js';
 import './admin.js';
 import './auto_https.js';
 import './cert_issuer.js';
-import './cert_lifetime.js';
-import './debug.js';
 import './default_bind.js';
-import './default_sni.js';
 import './dns.js';
 import './ech.js';
-import './email.js';
 import './events.js';
-import './fallback_sni.js';
 import './filesystem.js';
-import './grace_period.js';
-import './http_port.js';
-import './https_port.js';
-import './key_type.js';
-import './local_certs.js';
 import './log.js';
 import './metrics.js';
-import './ocsp_interval.js';
 import './ocsp_stapling.js';
 import './on_demand_tls.js';
 import './persist_config.js';
 import './pki.js';
 import './preferred_chains.js';
-import './renew_interval.js';
 import './renewal_window_ratio.js';
-import './shutdown_delay.js';
-import './skip_install_trust.js';
+import './simple.js';
 import './storage.js';
 import './storage_check.js';
 import './storage_clean_interval.js';
-import './tls_resolvers.js';

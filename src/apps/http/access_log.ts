@@ -5,18 +5,20 @@
  *
  * Which loggers a Host header maps to (logger_names, wildcards, skip_hosts,
  * skip_unmapped_hosts) is decided once per distinct Host and cached; per
- * request there is a counter on the body read and on the body written, and
- * the line itself.
+ * request there is a counter on the body read, the response writer's count
+ * of the body written (node_response.ts), and the line itself.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { splitHostPort } from '../../net/ip.js';
+import type { NodeResponseWriter } from './node_response.js';
+import type { ResponseWriter } from '../../core/response.js';
 import type { EngineLog } from '../../core/log.js';
 import type { JSONObject } from '../../core/registry.js';
 import type { Ctx } from '../../core/types.js';
 import { extraFields } from '../../modules/log_append/handler.js';
 import { Duration } from '../../log/value.js';
 
-const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 const ACCESS = 'http.log.access';
 const ERROR = 'http.log.error';
@@ -54,7 +56,7 @@ export function requestHeaders(req: IncomingMessage, logCredentials: boolean): R
 }
 
 /** Response headers as the handlers set them (Go's ResponseWriter.Header()), credentials redacted. */
-export function responseHeaders(res: ServerResponse, logCredentials: boolean): Record<string, string[]> {
+export function responseHeaders(res: ResponseWriter, logCredentials: boolean): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const names = res.getHeaderNames();
   for (const lower of names) {
@@ -71,14 +73,13 @@ export function responseHeaders(res: ServerResponse, logCredentials: boolean): R
 
 /** Caddy's LoggableHTTPRequest: the request as received (before rewrites). */
 export function loggableRequest(ctx: Ctx, logCredentials: boolean): Record<string, unknown> {
-  const hostport = (ctx as unknown as { hostport?: string }).hostport ?? ctx.req.headers.host ?? '';
   return {
     remote_ip: ctx.remoteIP,
     remote_port: ctx.remotePort ? String(ctx.remotePort) : '',
     client_ip: ctx.clientIP,
     proto: ctx.proto,
     method: ctx.origMethod,
-    host: hostport,
+    host: ctx.hostport,
     uri: ctx.req.url ?? '',
     headers: requestHeaders(ctx.req, logCredentials),
   };
@@ -94,10 +95,9 @@ function matchWildcard(subject: string, wildcard: string): boolean {
   return w.every((label, i) => label === '*' || label === s[i]);
 }
 
-/** Byte counters for one request. */
+/** The request body bytes read, for one request. */
 export interface Recorder {
   read: number;
-  written: number;
 }
 
 interface Decision {
@@ -117,10 +117,10 @@ export class AccessLog {
     private readonly log: EngineLog,
   ) {}
 
-  /** Starts counting body bytes; call before any handler runs. */
+  /** Starts counting request body bytes; call before any handler runs. */
   begin(ctx: Ctx): Recorder {
-    const rec: Recorder = { read: 0, written: 0 };
-    const { req, res } = ctx;
+    const rec: Recorder = { read: 0 };
+    const { req } = ctx;
     // Every way of consuming a Readable ends in a 'data' emit; listening
     // instead would switch the body to flowing mode behind the handlers' backs.
     // A body nobody read is drained by Node after the response (_dumped):
@@ -130,40 +130,25 @@ export class AccessLog {
       if (event === 'data' && !(this as { _dumped?: boolean })._dumped) rec.read += (args[0] as Buffer | string).length;
       return emit.call(this, event, ...args);
     } as typeof req.emit;
-    const write = res.write;
-    const end = res.end;
-    const count = (chunk: unknown, enc: unknown) => {
-      if (typeof chunk === 'string') rec.written += Buffer.byteLength(chunk, typeof enc === 'string' ? (enc as BufferEncoding) : 'utf8');
-      else if (chunk instanceof Uint8Array) rec.written += chunk.byteLength;
-    };
-    res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-      count(chunk, rest[0]);
-      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as typeof res.write;
-    res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-      if (typeof chunk !== 'function') count(chunk, rest[0]);
-      return (end as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
-    } as typeof res.end;
     return rec;
   }
 
-  /** The access log line(s) for a finished request. */
-  finish(ctx: Ctx, rec: Recorder): void {
+  /** The access log line(s) for a finished request; `w` is the server's own writer (it counted the body). */
+  finish(ctx: Ctx, rec: Recorder, w: NodeResponseWriter): void {
     // log_skip (Caddy 2.8+), skip_log (the same var before the rename).
     if (ctx.vars.get('log_skip') === true || ctx.vars.get('skip_log') === true) return;
     const names = this.namesFor(ctx.req.headers.host ?? '');
     if (names === null) return;
-    const { res } = ctx;
-    const status = res.headersSent ? res.statusCode : 0;
+    const status = w.headersSent ? w.statusCode : 0;
     const user = ctx.repl.get('http.auth.user.id');
     const fields: Record<string, unknown> = {
       request: loggableRequest(ctx, this.logCredentials),
       bytes_read: rec.read,
       user_id: typeof user === 'string' ? user : '',
       duration: new Duration(Number(process.hrtime.bigint() - ctx.start)),
-      size: rec.written,
+      size: w.written,
       status,
-      resp_headers: responseHeaders(res, this.logCredentials),
+      resp_headers: responseHeaders(w, this.logCredentials),
     };
     const extra = extraFields(ctx);
     if (extra) for (const [k, v] of extra) fields[k] = v;

@@ -1,22 +1,32 @@
 /**
- * The `http` app (modules/caddyhttp/app.go), provisioned from
- * `apps.http`: app-wide settings and every server. Provisioning has no side
- * effects beyond cleanups it registers; sockets are the ListenerPool's job.
+ * The `http` app (modules/caddyhttp/app.go), provisioned from `apps.http`:
+ * app-wide settings and every server. Provisioning builds the whole tree
+ * and opens nothing; start() is the switch (new sockets open, kept ones are
+ * pointed at the new servers in one synchronous pass); stop() closes the
+ * sockets only this config still uses and waits for its requests.
+ *
+ * Sockets outlive configs: they live in one ListenerPool per Runtime
+ * (AppContext.shared), so a reload keeps every address that stays.
  */
-import { durationMs } from '../../go/duration.js';
+import type { App, AppContext, AppModule, StopOptions } from '../../core/app.js';
 import type { EngineLog } from '../../core/log.js';
-import { newScope, ProvisionError, type ProvisionScope } from './provision.js';
 import type { JSONObject } from '../../core/registry.js';
+import { durationMs } from '../../go/duration.js';
+import { AddrError, isFdNetwork, isUnixNetwork, joinNetworkAddress, parseNetworkAddress } from '../../net/netaddr.js';
+import { type Listener, ListenerPool } from './listeners.js';
+import { newScope, ProvisionError, type ProvisionScope } from './provision.js';
 import { provisionServer, type Server } from './server.js';
 
 export interface HTTPAppOptions {
-  configFiles?: string[];
+  configFiles?: readonly string[];
   log: EngineLog;
   env?: NodeJS.ProcessEnv;
+  validating?: boolean;
 }
 
-const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
+/** The provisioned tree of one config's `apps.http`. */
 export class HTTPApp {
   constructor(
     readonly servers: readonly Server[],
@@ -45,7 +55,7 @@ export function provisionHTTPApp(json: unknown, opts: HTTPAppOptions): HTTPApp {
   const where = ['loading http app module', 'provision http'];
   if (json === undefined || json === null) json = {};
   if (!isObj(json)) throw new ProvisionError([...where, 'the http app config must be an object']);
-  const scope = newScope(opts.configFiles ?? []);
+  const scope = newScope([...(opts.configFiles ?? [])]);
   let gracePeriod: number;
   let shutdownDelay: number;
   let httpPort = 80;
@@ -60,10 +70,11 @@ export function provisionHTTPApp(json: unknown, opts: HTTPAppOptions): HTTPApp {
   }
   const serversJSON = json.servers ?? {};
   if (!isObj(serversJSON)) throw new ProvisionError([...where, '"servers" must be an object']);
+  checkListeners(serversJSON);
   let servers: Server[];
   try {
     servers = Object.entries(serversJSON).map(([name, srv]) =>
-      provisionServer(name, srv, scope, { httpPort, httpsPort, log: opts.log, env: opts.env }),
+      provisionServer(name, srv, scope, { httpPort, httpsPort, log: opts.log, env: opts.env, validating: opts.validating }),
     );
   } catch (err) {
     // Modules provisioned before the failure may hold resources already.
@@ -77,3 +88,102 @@ function port(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${field}: invalid port ${JSON.stringify(v)}`);
   return v;
 }
+
+/**
+ * Literal listener addresses that do not parse or that two servers claim
+ * (Caddy's app.Validate); addresses with placeholders are checked when the
+ * listeners open.
+ */
+function checkListeners(servers: JSONObject): void {
+  const fail = (...chain: string[]): never => {
+    throw new ProvisionError(['loading http app module', 'http: invalid configuration', ...chain]);
+  };
+  const claimed = new Map<string, string>();
+  for (const [name, srv] of Object.entries(servers)) {
+    if (!isObj(srv)) continue;
+    const listen = srv.listen ?? [];
+    if (!Array.isArray(listen)) fail(`server ${name}: "listen" must be an array of addresses`);
+    for (const addr of listen as unknown[]) {
+      if (typeof addr !== 'string') fail(`server ${name}: listener address must be a string: ${JSON.stringify(addr)}`);
+      const text = addr as string;
+      if (text.includes('{')) continue;
+      let na;
+      try {
+        na = parseNetworkAddress(text);
+      } catch (err) {
+        if (!(err instanceof AddrError)) throw err;
+        fail(`invalid listener address '${text}'`, err.message);
+      }
+      const size = na!.endPort - na!.startPort + 1;
+      for (let i = 0; i < size; i++) {
+        const p = isUnixNetwork(na!.network) || isFdNetwork(na!.network) ? '' : String(na!.startPort + i);
+        const key = joinNetworkAddress(na!.network, na!.host, p);
+        const owner = claimed.get(key);
+        if (owner !== undefined) fail(`server ${name}: listener address repeated: ${key} (already claimed by server '${owner}')`);
+        claimed.set(key, name);
+      }
+    }
+  }
+}
+
+/** One config's http app as the Runtime runs it. */
+class RunningHTTPApp implements App {
+  constructor(
+    readonly tree: HTTPApp,
+    private readonly pool: ListenerPool,
+    private readonly ctx: AppContext,
+  ) {}
+
+  async start(): Promise<void> {
+    try {
+      await this.pool.apply(this.tree.servers);
+    } catch (err) {
+      throw new Error(`loading new config: http app module: start: ${(err as Error).message}`, { cause: err });
+    }
+    const bound = this.pool.addresses();
+    for (const s of this.tree.servers) {
+      if (s.tlsWanted.length > 0) {
+        this.ctx.runtimeLog('warn', 'http', 'TLS is not implemented yet: serving plain HTTP where Caddy would serve HTTPS', { server_name: s.name, addresses: s.tlsWanted });
+      }
+      this.ctx.runtimeLog('info', 'http.log', 'server running', { name: s.name, protocols: ['h1'], listen: bound.get(s.name) ?? [] });
+    }
+  }
+
+  async stop(opts: StopOptions): Promise<void> {
+    const { tree } = this;
+    const log = this.ctx.runtimeLog;
+    if (opts.exiting && tree.shutdownDelay > 0) {
+      log('info', 'http', 'shutdown delay', { delay: tree.shutdownDelay / 1000 });
+      await new Promise((resolve) => setTimeout(resolve, tree.shutdownDelay));
+    }
+    const listeners: Listener[] = this.pool.release(tree.servers);
+    const grace = tree.gracePeriod;
+    if (opts.exiting) {
+      if (grace > 0) log('info', 'http', 'servers shutting down; grace period initiated', { duration: grace / 1000 });
+      else log('info', 'http', 'servers shutting down with eternal grace period');
+    }
+    const closing = Promise.all(listeners.map((l) => l.close(grace)));
+    let timer: NodeJS.Timeout | undefined;
+    const limit = grace > 0 ? new Promise<void>((resolve) => (timer = setTimeout(resolve, grace))) : null;
+    await (limit ? Promise.race([tree.whenIdle(), limit]) : tree.whenIdle());
+    if (timer !== undefined) clearTimeout(timer);
+    await closing;
+  }
+
+  cleanup(): Promise<void> {
+    return this.tree.cleanup();
+  }
+
+  addresses(): Map<string, string[]> {
+    return this.pool.addresses();
+  }
+}
+
+export const httpAppModule: AppModule = {
+  name: 'http',
+  provision(json, ctx) {
+    const tree = provisionHTTPApp(json, { configFiles: ctx.configFiles, log: ctx.log, env: ctx.env, validating: ctx.validating });
+    const pool = ctx.shared('http.listeners', () => new ListenerPool(ctx.runtimeLog));
+    return new RunningHTTPApp(tree, pool, ctx);
+  },
+};

@@ -14,6 +14,7 @@ import { displayAddress, type ListenAddress } from './listen.js';
 import type { EngineLog } from '../../core/log.js';
 import type { Server, ServerLimits } from './server.js';
 import { upgradeResponse } from './upgrade.js';
+import { NodeResponseWriter } from './node_response.js';
 
 /** How llhttp failures map to what Go's net/http answers (checked against Caddy 2.6.2). */
 function clientErrorResponse(code: string | undefined): [number, string] | null {
@@ -78,12 +79,12 @@ export class Listener {
       keepAlive: true,
     }, (req, res) => {
       if (this.draining) res.shouldKeepAlive = false;
-      this.target.handle(req, res);
+      this.target.handle(req, new NodeResponseWriter(res, this.target.countsBody));
     });
     applyLimits(this.http, target.limits);
     this.http.on('clientError', onClientError);
     // Upgrade requests (WebSocket) run through the routes like any other; see upgrade.ts.
-    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.target.handle(req, upgradeResponse(req, socket, head)));
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.target.handle(req, new NodeResponseWriter(upgradeResponse(req, socket), this.target.countsBody, { socket, head })));
   }
 
   /** Points the listener at a new config's server; new limits apply to new connections (the check interval stays). */
@@ -145,6 +146,8 @@ export class Listener {
 /** All listeners of the process, by address key. */
 export class ListenerPool {
   private readonly listeners = new Map<string, Listener>();
+  /** Listeners a newer config dropped, until the config they serve stops. */
+  private readonly detached = new Set<Listener>();
 
   constructor(private readonly log: EngineLog) {}
 
@@ -166,10 +169,10 @@ export class ListenerPool {
   /**
    * Makes the pool serve `servers`. New addresses are opened first; if one
    * fails, the ones just opened are closed again and nothing else changed.
-   * Returns the listeners no longer wanted, already detached from the pool,
-   * for the caller to close with its grace period.
+   * Listeners no longer wanted leave the pool still pointing at the old
+   * config's servers; that config's stop() takes them with release().
    */
-  async apply(servers: readonly Server[]): Promise<Listener[]> {
+  async apply(servers: readonly Server[]): Promise<void> {
     const wanted = new Map<string, Server>();
     for (const s of servers) {
       for (const a of s.listen) {
@@ -198,21 +201,35 @@ export class ListenerPool {
     // The switch: synchronous, so every listener changes between two requests.
     for (const [key, server] of wanted) this.listeners.get(key)?.retarget(server);
     for (const l of opened) this.listeners.set(l.addr.key, l);
-    const removed: Listener[] = [];
     for (const [key, l] of this.listeners) {
       if (!wanted.has(key)) {
         this.listeners.delete(key);
-        removed.push(l);
+        this.detached.add(l);
       }
     }
     for (const l of opened) this.log('debug', 'http', 'listener opened', { server: l.target.name, address: l.boundAddress() });
-    return removed;
   }
 
-  /** Detaches every listener (for a full stop). */
-  takeAll(): Listener[] {
-    const all = [...this.listeners.values()];
-    this.listeners.clear();
-    return all;
+  /**
+   * Detaches the listeners still serving `servers` (a config being stopped
+   * or replaced): the ones a newer config did not keep, or all of them when
+   * none replaced it. The caller closes them with its grace period.
+   */
+  release(servers: readonly Server[]): Listener[] {
+    const mine = new Set(servers);
+    const out: Listener[] = [];
+    for (const l of this.detached) {
+      if (mine.has(l.target)) {
+        this.detached.delete(l);
+        out.push(l);
+      }
+    }
+    for (const [key, l] of this.listeners) {
+      if (mine.has(l.target)) {
+        this.listeners.delete(key);
+        out.push(l);
+      }
+    }
+    return out;
   }
 }

@@ -49,7 +49,7 @@ export function anyOf(matchers: readonly Matcher[]): Matcher {
   }
 }
 
-const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 /** One matcher set: its matchers ANDed, in the order the JSON lists them. */
 export function compileMatcherSet(set: unknown, provision: ProvisionOne): Matcher {

@@ -14,9 +14,9 @@
  * one small closure per step.
  */
 import { errorStatus, writeStatus } from '../../core/errors.js';
-import { ProvisionError, type ProvisionScope, provisionHandler, provisionMatcher } from './provision.js';
+import { ProvisionError, type ProvisionScope } from './provision.js';
 import { compileMatcherSets } from './matcher_sets.js';
-import type { JSONObject } from '../../core/registry.js';
+import { handlerModules, type JSONObject, matcherModules, type ProvisionEnv } from '../../core/registry.js';
 import type { Ctx, Handler, Matcher, Next } from '../../core/types.js';
 
 interface CompiledRoute {
@@ -27,22 +27,16 @@ interface CompiledRoute {
   chain: Handler;
 }
 
-const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 /**
- * Groups already satisfied, per request. Caddy keeps this map in the request
- * context for the whole request, so a group name is exclusive across nested
- * subroutes too (the adapter numbers groups uniquely per server).
+ * Groups already satisfied, per request (ctx.groups). Caddy keeps this map
+ * in the request context for the whole request, so a group name is
+ * exclusive across nested subroutes too (the adapter numbers groups
+ * uniquely per server).
  */
-const satisfiedGroups = new WeakMap<Ctx, Set<string>>();
-
 function groupsOf(ctx: Ctx): Set<string> {
-  let g = satisfiedGroups.get(ctx);
-  if (g === undefined) {
-    g = new Set();
-    satisfiedGroups.set(ctx, g);
-  }
-  return g;
+  return (ctx.groups ??= new Set());
 }
 
 /** A terminal route ends the chain: nothing more, or, in error routes, the error's status. */
@@ -103,7 +97,7 @@ export function compileMatcherSetList(sets: unknown, scope: ProvisionScope, wher
  * matchers are set up before any route's handlers, so the first error
  * reported is the one Caddy reports.
  */
-export function compileRouteList(routes: unknown, scope: ProvisionScope, where: readonly string[]): Handler {
+export function compileRouteList(routes: unknown, scope: ProvisionScope, where: readonly string[], handlersWhere: readonly string[] = where): Handler {
   if (routes === undefined || routes === null) return (_ctx, next) => next();
   if (!Array.isArray(routes)) throw new ProvisionError([...where, 'routes must be an array']);
   const matchers = routes.map((route, i) => {
@@ -111,7 +105,7 @@ export function compileRouteList(routes: unknown, scope: ProvisionScope, where: 
     return compileMatcherSetList(route.match, scope, [...where, `route ${i}`, 'loading matcher modules']);
   });
   const compiled: CompiledRoute[] = routes.map((route: JSONObject, i) => {
-    const at = [...where, `route ${i}`, 'loading handler modules'];
+    const at = [...handlersWhere, `route ${i}`, 'loading handler modules'];
     const handle = route.handle ?? [];
     if (!Array.isArray(handle)) throw new ProvisionError([...at, '"handle" must be an array of handlers']);
     const handlers = handle.map((h, j) => provisionHandler(h, scope, [...at, `position ${j}`]));
@@ -150,4 +144,67 @@ function routeListHandler(routes: readonly CompiledRoute[]): Handler {
     };
     return step(0);
   };
+}
+
+// Provisioning one module, with the chain of where it sits. Here, beside the
+// route compiler, because each needs the other: routes provision handlers,
+// and a handler's env compiles nested routes.
+
+/** The env a module at `where` gets: nested compiles continue its chain. */
+export function makeEnv(scope: ProvisionScope, where: readonly string[]): ProvisionEnv {
+  return {
+    compileRoutes: (routes, label) => compileRouteList(routes, scope, label === undefined ? where : [...where, label]),
+    compileMatcherSets: (sets) => compileMatcherSetList(sets, scope, where) ?? matchAll,
+    onCleanup: (fn) => void scope.cleanups.push(fn),
+    configFiles: scope.configFiles,
+    namedRoutes: scope.namedRoutes,
+  };
+}
+
+const matchAll: Matcher = () => true;
+
+/** Errors thrown inside a module's provision step keep their chain; others get ours. */
+function wrap(err: unknown, chain: readonly string[]): ProvisionError {
+  if (err instanceof ProvisionError) return err;
+  return new ProvisionError([...chain, err instanceof Error ? err.message : String(err)], err);
+}
+
+export function provisionHandler(config: unknown, scope: ProvisionScope, where: readonly string[]): Handler {
+  if (!isObj(config)) throw new ProvisionError([...where, 'a handler must be an object']);
+  const name = config.handler;
+  if (typeof name !== 'string' || name === '') {
+    throw new ProvisionError([...where, `module name not specified with key 'handler' in ${goMap(config)}`]);
+  }
+  const at = [...where, `loading module '${name}'`];
+  const mod = handlerModules.get(name);
+  if (!mod) {
+    // Caddy's own modules that tsweb has not written yet get a message that says so.
+    throw new ProvisionError([...at, `unknown module: http.handlers.${name}`]);
+  }
+  const inner = [...at, `provision http.handlers.${name}`];
+  try {
+    return mod.provision(mod.decode(config), makeEnv(scope, inner));
+  } catch (err) {
+    throw wrap(err, inner);
+  }
+}
+
+export function provisionMatcher(name: string, config: unknown, scope: ProvisionScope, where: readonly string[]): Matcher {
+  const at = [...where, `module name '${name}'`];
+  const mod = matcherModules.get(name);
+  if (!mod) {
+    throw new ProvisionError([...at, `unknown module: http.matchers.${name}`]);
+  }
+  const inner = [...at, `provision http.matchers.${name}`];
+  try {
+    return mod.provision(mod.decode(config), makeEnv(scope, inner));
+  } catch (err) {
+    throw wrap(err, inner);
+  }
+}
+
+/** Go's `%v` of a small map, as in "module name not specified with key 'handler' in map[...]". */
+function goMap(o: JSONObject): string {
+  const show = (v: unknown): string => (isObj(v) ? goMap(v) : Array.isArray(v) ? `[${v.map(show).join(' ')}]` : String(v));
+  return `map[${Object.keys(o).sort().map((k) => `${k}:${show(o[k])}`).join(' ')}]`;
 }

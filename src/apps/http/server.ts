@@ -11,8 +11,9 @@
  * A provisioned Server never changes; a reload builds a new one and the
  * listeners switch to it, while requests already running finish on this one.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { type AccessLog, compileServerLogs, loggableRequest } from './access_log.js';
+import type { NodeResponseWriter } from './node_response.js';
 import { Duration } from '../../log/value.js';
 import { type ClientIPOptions, compileClientIPOptions, createCtx, type CtxInfo } from '../../core/context.js';
 import { durationMs } from '../../go/duration.js';
@@ -43,7 +44,7 @@ export const defaultLimits: ServerLimits = {
   maxHeaderSize: 1 << 20,
 };
 
-const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 const noop: Next = () => Promise.resolve();
 
@@ -54,13 +55,13 @@ function errorEnd(ctx: Ctx): Promise<void> {
 }
 
 /** Answers as Go's net/http does for requests it refuses itself: status text, plain body, close. */
-export function refuse(res: ServerResponse, status: number, text: string): void {
-  res.statusCode = status;
-  res.statusMessage = text;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.setHeader('Connection', 'close');
-  res.shouldKeepAlive = false;
-  res.end(`${status} ${text}`);
+export function refuse(w: NodeResponseWriter, status: number, text: string): void {
+  w.statusCode = status;
+  w.statusMessage = text;
+  w.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  w.setHeader('Connection', 'close');
+  w.closeAfterResponse();
+  w.end(`${status} ${text}`);
 }
 
 function hostHeaderCount(req: IncomingMessage): number {
@@ -76,6 +77,8 @@ function hostHeaderCount(req: IncomingMessage): number {
 export class Server {
   /** Requests running on this server (a retired config waits for 0 before cleaning up). */
   inflight = 0;
+  /** The listeners' writers count body bytes for this server (its access log reports them). */
+  readonly countsBody: boolean;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -90,25 +93,27 @@ export class Server {
     private readonly ctxInfo: CtxInfo,
     /** The server's `logs` (access logging); null: no access log lines. */
     private readonly access: AccessLog | null = null,
-  ) {}
+  ) {
+    this.countsBody = access !== null;
+  }
 
   /** The request entry point; never throws, never leaves a response open. */
-  handle(req: IncomingMessage, res: ServerResponse): void {
+  handle(req: IncomingMessage, w: NodeResponseWriter): void {
     // Go's net/http answers these itself, before Caddy sees the request.
     if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
       const hosts = hostHeaderCount(req);
-      if (hosts === 0) return refuse(res, 400, 'Bad Request: missing required Host header');
-      if (hosts > 1) return refuse(res, 400, 'Bad Request: too many Host headers');
+      if (hosts === 0) return refuse(w, 400, 'Bad Request: missing required Host header');
+      if (hosts > 1) return refuse(w, 400, 'Bad Request: too many Host headers');
     }
-    res.setHeader('Server', 'tsweb');
+    w.setHeader('Server', 'tsweb');
 
     let ctx: Ctx;
     try {
-      ctx = createCtx(req, res, this.ctxInfo);
+      ctx = createCtx(req, w, this.ctxInfo);
     } catch (err) {
       // A target Go's url.ParseRequestURI refuses: net/http answers 400 before any handler.
       this.log('debug', 'http', 'bad request', { error: err instanceof Error ? err.message : String(err) });
-      return refuse(res, 400, 'Bad Request');
+      return refuse(w, 400, 'Bad Request');
     }
 
     this.inflight++;
@@ -117,23 +122,22 @@ export class Server {
     let timer: NodeJS.Timeout | undefined;
     if (this.limits.writeTimeout > 0) {
       // Go's WriteTimeout: the response must be written within this time of the request's headers.
-      timer = setTimeout(() => res.destroy(), this.limits.writeTimeout);
+      timer = setTimeout(() => w.destroy(), this.limits.writeTimeout);
     }
-    this.serve(ctx).finally(() => {
+    this.serve(ctx, w).finally(() => {
       if (timer !== undefined) clearTimeout(timer);
-      if (rec !== undefined) this.access!.finish(ctx, rec);
+      if (rec !== undefined) this.access!.finish(ctx, rec, w);
       if (--this.inflight === 0) this.wakeIdle();
     });
   }
 
-  private async serve(ctx: Ctx): Promise<void> {
-    const { res } = ctx;
+  private async serve(ctx: Ctx, w: NodeResponseWriter): Promise<void> {
     try {
       try {
         await this.primary(ctx, noop);
       } catch (err) {
         if (err instanceof AbortRequest) throw err;
-        if (res.headersSent) {
+        if (w.headersSent) {
           // Part of the response is out: an error page cannot follow it. Cut the
           // connection so the client sees a truncated response, not a spliced one
           // (Caddy's proxy does the same with http.ErrAbortHandler).
@@ -143,13 +147,13 @@ export class Server {
         }
         await this.handleError(ctx, toHandlerError(err));
       }
-      if (!res.writableEnded) res.end();
+      if (!w.writableEnded) w.end();
     } catch (err) {
       if (!(err instanceof AbortRequest)) {
         // Only a bug gets here (handleError does not throw); never leave the client hanging.
         this.log('error', 'http', 'internal error', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
       }
-      res.destroy();
+      w.destroy();
     }
   }
 
@@ -219,6 +223,8 @@ export interface ServerProvisionOptions {
   httpsPort: number;
   log: EngineLog;
   env?: NodeJS.ProcessEnv;
+  /** Checking only (`tsweb validate`): listener placeholders stay unresolved. */
+  validating?: boolean;
 }
 
 /** Provisions `servers[name]`; throws ProvisionError with Caddy's chain. */
@@ -245,6 +251,8 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
     if (!Array.isArray(addrs)) throw new Error('"listen" must be an array of addresses');
     for (const a of addrs) {
       if (typeof a !== 'string') throw new Error(`listener address must be a string: ${JSON.stringify(a)}`);
+      // `validate` cannot know the environment `run` will have: placeholders wait for it.
+      if (opts.validating && a.includes('{')) continue;
       listen.push(...parseListenAddresses(a, opts.env));
     }
   } catch (err) {
@@ -268,7 +276,8 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
       scope.namedRoutes.set(rname, compileRouteList([route], scope, [...at, `setting up named route '${rname}'`]));
     }
   }
-  const primary = compileRouteList(json.routes, scope, [...at, 'setting up routes']);
+  // Caddy's words: matchers of every route first, then handlers (app.go).
+  const primary = compileRouteList(json.routes, scope, [...at, 'setting up route matchers'], [...at, 'setting up route handlers']);
   let errorRoutes: Handler | null = null;
   if (json.errors !== undefined) {
     if (!isObj(json.errors)) throw new ProvisionError([...at, '"errors" must be an object']);

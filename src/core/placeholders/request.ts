@@ -20,26 +20,9 @@ import type { Ctx } from '../types.js';
 /** Resolves one placeholder for a request; undefined = unknown. */
 export type RequestGetter = (ctx: Ctx) => unknown;
 
-/** What createCtx records beyond the Ctx interface (read when present). */
-interface CtxExtras {
-  /** Host as sent (`example.com:8080`), or the authority of an absolute-form target. */
-  hostport?: string;
-  /** The request target as received (r.RequestURI). */
-  origURI?: string;
-  /** The target ended in a lone '?'. */
-  forceQuery?: boolean;
-}
-
-function extras(ctx: Ctx): CtxExtras {
-  return ctx as unknown as CtxExtras;
-}
-
 /** r.Host: as sent, port included. */
 export function requestHostport(ctx: Ctx): string {
-  const hp = extras(ctx).hostport;
-  if (hp !== undefined) return hp;
-  const h = ctx.req.headers;
-  return (h.host ?? (h[':authority'] as string | undefined) ?? '') as string;
+  return ctx.hostport;
 }
 
 /** All values of a request header, one per field line, as Go's Header map holds them. */
@@ -263,9 +246,9 @@ export function requestKey(key: string): RequestGetter | null {
     case 'http.request.remote.port':
       return (ctx) => ctx.remotePort;
     case 'http.request.uri':
-      return (ctx) => requestURI(ctx.path, ctx.rawPath, ctx.query, extras(ctx).forceQuery);
+      return (ctx) => requestURI(ctx.path, ctx.rawPath, ctx.query, ctx.forceQuery);
     case 'http.request.uri_escaped':
-      return (ctx) => queryEscape(requestURI(ctx.path, ctx.rawPath, ctx.query, extras(ctx).forceQuery));
+      return (ctx) => queryEscape(requestURI(ctx.path, ctx.rawPath, ctx.query, ctx.forceQuery));
     case 'http.request.uri.path':
       return (ctx) => ctx.path;
     case 'http.request.uri.path_escaped':
@@ -300,7 +283,7 @@ export function requestKey(key: string): RequestGetter | null {
     case 'http.request.orig_method':
       return (ctx) => ctx.origMethod;
     case 'http.request.orig_uri':
-      return (ctx) => extras(ctx).origURI ?? ctx.req.url ?? '';
+      return (ctx) => ctx.origURI;
     case 'http.request.orig_uri.path':
       return (ctx) => ctx.origPath;
     case 'http.request.orig_uri.path.file':
@@ -360,7 +343,7 @@ export function requestKey(key: string): RequestGetter | null {
   if (key.startsWith('http.response.header.')) {
     const field = key.slice('http.response.header.'.length).toLowerCase();
     return (ctx) => {
-      const v = ctx.res.getHeader(field);
+      const v = ctx.w.getHeader(field);
       return v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v);
     };
   }

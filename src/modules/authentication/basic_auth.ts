@@ -13,7 +13,7 @@
  * goes first. Hash comparison is constant-time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { ResponseWriter } from '../../core/response.js';
 import bcrypt from 'bcryptjs';
 
 export interface AuthResult {
@@ -21,7 +21,7 @@ export interface AuthResult {
   error?: Error;
 }
 
-export type Authenticator = (req: { headers: Record<string, string | string[] | undefined> }, res: ServerResponse) => Promise<AuthResult>;
+export type Authenticator = (req: { headers: Record<string, string | string[] | undefined> }, res: ResponseWriter) => Promise<AuthResult>;
 
 const CACHE_MAX = 1000;
 const BCRYPT = /^\$2[abxy]?\$(\d\d)\$[./A-Za-z0-9]{53}$/;
@@ -60,7 +60,7 @@ async function bcryptMatches(hash: string, password: string): Promise<boolean> {
   return computed.length === expected.length && timingSafeEqual(computed, expected);
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 export function compileBasicAuth(config: Record<string, unknown>): Authenticator {
   const hashCfg = config.hash ?? { algorithm: 'bcrypt' };

@@ -32,7 +32,7 @@ export const authenticationHandler = handlerModule('authentication', (config) =>
 
   return async (ctx, next) => {
     for (const provider of providers) {
-      const result = await provider(ctx.req, ctx.res);
+      const result = await provider(ctx.req, ctx.w);
       if (result.user === undefined) continue;
       ctx.repl.set('http.auth.user.id', result.user);
       return next();

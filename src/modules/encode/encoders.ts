@@ -10,7 +10,7 @@ import type { Transform } from 'node:stream';
 
 export type EncoderFactory = () => Transform;
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 function gzip(config: Record<string, unknown>): EncoderFactory {
   const level = config.level ?? 0;

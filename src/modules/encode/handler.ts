@@ -19,14 +19,13 @@
  * becomes weak (W/), since the bytes differ from the identity ones.
  *
  * Output streams with backpressure: the writer's write() returns false
- * while the compressor is full, and 'drain' follows when it has room.
+ * while the compressor is full, and onceDrain fires when it has room.
  */
-import type { ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import { handlerModule } from '../../core/registry.js';
 import { acceptedEncodings } from '../../core/accept_encoding.js';
 import { compileEncoders, type EncoderFactory } from './encoders.js';
-import { absorbWriteHeadArgs } from '../../core/response_head.js';
+import { type ResponseWriter, ResponseWriterWrapper } from '../../core/response.js';
 import { compileResponseMatcher, type ResponseMatcher } from '../../core/response_matcher.js';
 import { detectContentType } from '../../go/sniff.js';
 
@@ -51,40 +50,32 @@ interface EncodeConfig {
 }
 
 type Cb = (err?: Error | null) => void;
-// The wrapped methods, called with Node's loose argument lists.
-type Prev = {
-  writeHead: (...a: unknown[]) => ServerResponse;
-  write: (...a: unknown[]) => boolean;
-  end: (...a: unknown[]) => ServerResponse;
-};
 
 function noTransform(v: unknown): boolean {
   if (v === undefined) return false;
   return (Array.isArray(v) ? String(v[0] ?? '') : String(v)).includes('no-transform');
 }
 
-function hasVary(res: ServerResponse, target: string): boolean {
-  const v = res.getHeader('vary');
+function hasVary(w: ResponseWriter, target: string): boolean {
+  const v = w.getHeader('vary');
   if (v === undefined) return false;
   const lines = Array.isArray(v) ? v : [String(v)];
   return lines.some((line) => line.split(',').some((x) => x.trim().toLowerCase() === target));
 }
 
-function toBuffer(chunk: unknown, encoding?: BufferEncoding): Buffer {
+function toBuffer(chunk: Uint8Array | string): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
-  if (typeof chunk === 'string') return Buffer.from(chunk, encoding ?? 'utf8');
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  return Buffer.from(String(chunk));
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /**
- * Sits on one response (its writeHead/write/end replaced on the instance)
- * from the moment encode runs until the handlers after it have returned.
+ * Wraps the response (as ctx.w) from the moment encode runs until the
+ * handlers after it have returned (Caddy's encode responseWriter).
  */
-class EncodingWriter {
-  private readonly prev: Prev;
+class EncodingWriter extends ResponseWriterWrapper {
   private status = 0;
-  private statusMessage: string | undefined;
+  private message: string | undefined;
   private mode: 'pending' | 'identity' | 'encode' = 'pending';
   private held: Buffer[] = [];
   private heldBytes = 0;
@@ -92,89 +83,69 @@ class EncodingWriter {
   private stream = false;
   private ended = false;
   private touched = false;
-  /** Set while we hand the head on ourselves, so our own writeHead lets it through. */
-  private passing = false;
+  /** The last write was refused by the compressor (not by the writer below): its 'drain' is the one to wait for. */
+  private encoderFull = false;
   /** Whether the compressor's end also ends the response (not when the handlers never ended it). */
   private endResponse = true;
-  private endCb: Cb | undefined;
+  private endCb: (() => void) | undefined;
   private done: Promise<void>;
   private resolveDone!: () => void;
 
   constructor(
-    private readonly res: ServerResponse,
+    w: ResponseWriter,
     private readonly cfg: EncodeConfig,
   ) {
-    this.prev = { writeHead: res.writeHead, write: res.write, end: res.end } as unknown as Prev;
+    super(w);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    const self = this;
-    res.writeHead = function (this: ServerResponse, status: number, ...args: unknown[]) {
-      return self.writeHead(status, args);
-    } as ServerResponse['writeHead'];
-    res.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown, cb?: unknown) {
-      return self.write(chunk, encoding, cb);
-    } as ServerResponse['write'];
-    res.end = function (this: ServerResponse, chunk?: unknown, encoding?: unknown, cb?: unknown) {
-      return self.end(chunk, encoding, cb);
-    } as ServerResponse['end'];
   }
 
-  private writeHead(status: number, args: unknown[]): ServerResponse {
-    const { res, prev } = this;
-    if (this.passing || this.mode !== 'pending' || (status >= 100 && status <= 199)) {
-      return prev.writeHead.call(res, status, ...args);
+  override writeHead(status: number, message?: string): void {
+    if (this.mode !== 'pending' || (status >= 100 && status <= 199)) {
+      this.w.writeHead(status, message);
+      return;
     }
     // Like Caddy's encoder, remember the status; the head goes out once we know whether to encode.
     this.touched = true;
-    this.statusMessage = absorbWriteHeadArgs(res, args);
+    this.message = message;
     this.status = status;
-    res.statusCode = status;
-    return res;
+    this.w.statusCode = status;
   }
 
-  private write(chunk: unknown, encoding: unknown, cb: unknown): boolean {
-    const { res, prev } = this;
-    if (typeof encoding === 'function') {
-      cb = encoding;
-      encoding = undefined;
-    }
-    if (this.ended) return prev.write.call(res, chunk, encoding, cb);
+  override write(chunk: Uint8Array | string, cb?: Cb): boolean {
+    if (this.ended) return this.w.write(chunk, cb);
     this.touched = true;
-    const buf = toBuffer(chunk, encoding as BufferEncoding | undefined);
-    const callback = typeof cb === 'function' ? (cb as Cb) : undefined;
+    const buf = toBuffer(chunk);
     if (buf.length === 0) {
-      if (callback) process.nextTick(callback);
+      if (cb) process.nextTick(cb);
       return true;
     }
     if (this.mode === 'pending') {
       this.held.push(buf);
       this.heldBytes += buf.length;
       if (!this.decide(false)) {
-        if (callback) process.nextTick(callback);
+        if (cb) process.nextTick(cb);
         return true;
       }
-      return this.release(callback);
+      return this.release(cb);
     }
-    if (this.mode === 'identity') return prev.write.call(res, buf, callback);
-    return this.compress(buf, callback);
+    if (this.mode === 'identity') return this.w.write(buf, cb);
+    return this.compress(buf, cb);
   }
 
-  private end(chunk: unknown, encoding: unknown, cb: unknown): ServerResponse {
-    const { res, prev } = this;
-    if (typeof chunk === 'function') {
-      cb = chunk;
-      chunk = undefined;
-    } else if (typeof encoding === 'function') {
-      cb = encoding;
-      encoding = undefined;
-    }
-    const callback = typeof cb === 'function' ? (cb as Cb) : undefined;
+  override onceDrain(cb: () => void): void {
+    if (this.encoderFull) this.encoder!.once('drain', cb);
+    else this.w.onceDrain(cb);
+  }
+
+  override end(chunk?: Uint8Array | string, cb?: () => void): void {
+    const { w } = this;
     if (this.ended) {
-      if (callback) process.nextTick(callback);
-      return res;
+      if (cb) process.nextTick(cb);
+      return;
     }
     this.ended = true;
     this.touched = true;
-    const last = chunk === undefined || chunk === null ? null : toBuffer(chunk, encoding as BufferEncoding | undefined);
+    const last = chunk === undefined ? null : toBuffer(chunk);
     if (last !== null && last.length > 0) {
       if (this.mode === 'pending') {
         this.held.push(last);
@@ -189,29 +160,36 @@ class EncodingWriter {
         // The whole body is here: hand it on in one end(), so Node sends its Content-Length.
         const body = Buffer.concat(this.held);
         this.held = [];
-        res.statusCode = this.status || res.statusCode;
-        if (this.statusMessage !== undefined) res.statusMessage = this.statusMessage;
-        this.passing = true;
-        try {
-          prev.end.call(res, body, callback);
-        } finally {
-          this.passing = false;
-        }
+        w.statusCode = this.status || w.statusCode;
+        if (this.message !== undefined) w.statusMessage = this.message;
+        w.end(body, cb);
         this.resolveDone();
-        return res;
+        return;
       }
       this.commitHead();
       for (const b of this.held) this.encoder!.write(b);
       this.held = [];
     }
     if (this.mode === 'identity') {
-      prev.end.call(res, last !== null && last.length > 0 ? last : undefined, callback);
+      w.end(last !== null && last.length > 0 ? last : undefined, cb);
       this.resolveDone();
-      return res;
+      return;
     }
-    this.endCb = callback;
+    this.endCb = cb;
     this.encoder!.end();
-    return res;
+  }
+
+  /** Go's Flusher: before the decision there is nothing to send yet (Caddy holds the head back too). */
+  override flush(): void {
+    if (this.mode === 'pending') {
+      if (!this.ended) {
+        this.touched = true;
+        this.status ||= this.w.statusCode;
+      }
+      return;
+    }
+    if (this.mode === 'encode') (this.encoder as unknown as { flush(): void }).flush();
+    this.w.flush();
   }
 
   /**
@@ -220,13 +198,13 @@ class EncodingWriter {
    */
   private decide(final: boolean): boolean {
     if (this.mode !== 'pending') return true;
-    const { res, cfg } = this;
-    const status = this.status || res.statusCode;
+    const { w, cfg } = this;
+    const status = this.status || w.statusCode;
     let encode = false;
     if (status >= 200 && status !== 204 && status !== 304) {
-      const cl = res.getHeader('content-length');
+      const cl = w.getHeader('content-length');
       const declared = cl === undefined ? NaN : Number(Array.isArray(cl) ? cl[0] : cl);
-      const type = String(res.getHeader('content-type') ?? '');
+      const type = String(w.getHeader('content-type') ?? '');
       this.stream = type.startsWith('text/event-stream');
       let longEnough: boolean;
       if (Number.isInteger(declared) && declared >= 0) longEnough = declared > cfg.minLength;
@@ -234,8 +212,8 @@ class EncodingWriter {
       else if (final || this.stream) longEnough = false;
       else return false;
       if (longEnough) {
-        if (!res.hasHeader('content-type') && this.heldBytes > 0) res.setHeader('Content-Type', detectContentType(Buffer.concat(this.held)));
-        encode = !res.hasHeader('content-encoding') && !noTransform(res.getHeader('cache-control')) && cfg.match(status, res);
+        if (!w.hasHeader('content-type') && this.heldBytes > 0) w.setHeader('Content-Type', detectContentType(Buffer.concat(this.held)));
+        encode = !w.hasHeader('content-encoding') && !noTransform(w.getHeader('cache-control')) && cfg.match(status, w);
       }
     }
     this.mode = encode ? 'encode' : 'identity';
@@ -244,44 +222,37 @@ class EncodingWriter {
   }
 
   private startEncoder(): void {
-    const { res, cfg, prev } = this;
-    res.removeHeader('Content-Length');
-    res.setHeader('Content-Encoding', cfg.name);
-    if (!hasVary(res, 'accept-encoding')) res.appendHeader('Vary', 'Accept-Encoding');
-    res.removeHeader('Accept-Ranges');
-    const etag = res.getHeader('etag');
-    if (typeof etag === 'string' && etag !== '' && !etag.startsWith('W/')) res.setHeader('ETag', 'W/' + etag);
+    const { w, cfg } = this;
+    w.removeHeader('Content-Length');
+    w.setHeader('Content-Encoding', cfg.name);
+    if (!hasVary(w, 'accept-encoding')) w.appendHeader('Vary', 'Accept-Encoding');
+    w.removeHeader('Accept-Ranges');
+    const etag = w.getHeader('etag');
+    if (typeof etag === 'string' && etag !== '' && !etag.startsWith('W/')) w.setHeader('ETag', 'W/' + etag);
 
     const enc = cfg.factory();
     this.encoder = enc;
     enc.on('data', (d: Buffer) => {
-      if (!prev.write.call(res, d)) {
+      if (!w.write(d)) {
         enc.pause();
-        res.once('drain', () => enc.resume());
+        w.onceDrain(() => enc.resume());
       }
     });
     enc.on('end', () => {
-      if (this.endResponse) prev.end.call(res, this.endCb);
+      if (this.endResponse) w.end(undefined, this.endCb);
       this.resolveDone();
     });
     enc.on('error', (err) => {
-      res.destroy(err);
+      w.destroy(err);
       this.resolveDone();
     });
   }
 
   /** Writes the head as decided, through whatever wraps the response outside us. */
   private commitHead(): void {
-    const { res, prev } = this;
-    if (res.headersSent) return;
-    const status = this.status || res.statusCode;
-    this.passing = true;
-    try {
-      if (this.statusMessage !== undefined) prev.writeHead.call(res, status, this.statusMessage);
-      else prev.writeHead.call(res, status);
-    } finally {
-      this.passing = false;
-    }
+    const { w } = this;
+    if (w.headersSent) return;
+    w.writeHead(this.status || w.statusCode, this.message);
   }
 
   /** After the decision: the head, then what was held back. */
@@ -290,7 +261,7 @@ class EncodingWriter {
     const held = Buffer.concat(this.held);
     this.held = [];
     this.heldBytes = 0;
-    if (this.mode === 'identity') return this.prev.write.call(this.res, held, cb);
+    if (this.mode === 'identity') return this.w.write(held, cb);
     return this.compress(held, cb);
   }
 
@@ -299,20 +270,19 @@ class EncodingWriter {
     const ok = enc.write(buf, cb);
     // Server-sent events must reach the client as they happen.
     if (this.stream) (enc as unknown as { flush(): void }).flush();
-    if (!ok) enc.once('drain', () => this.res.emit('drain'));
+    this.encoderFull = !ok;
+    if (!ok) enc.once('drain', () => (this.encoderFull = false));
     return ok;
   }
 
   /**
-   * The handlers after encode have returned: finish what they started and
-   * step aside, so error routes and the server write to the response
-   * directly (Caddy's deferred Close).
+   * The handlers after encode have returned: finish what they started, so
+   * that error routes and the server write to the response directly once
+   * the caller puts the previous writer back (Caddy's deferred Close).
    */
   async finish(): Promise<void> {
-    const { res } = this;
     if (!this.touched || this.ended) {
       if (this.ended) await this.done;
-      this.restore();
       return;
     }
     // Written to but not ended: close the compressor, leave the response open.
@@ -324,17 +294,9 @@ class EncodingWriter {
       this.endResponse = false;
       this.encoder!.end();
       await this.done;
-    } else if (!res.headersSent) {
+    } else if (!this.w.headersSent) {
       this.commitHead();
     }
-    this.restore();
-  }
-
-  private restore(): void {
-    const res = this.res as unknown as Prev;
-    res.writeHead = this.prev.writeHead;
-    res.write = this.prev.write;
-    res.end = this.prev.end;
   }
 }
 
@@ -354,7 +316,7 @@ export const encodeHandler = handlerModule('encode', (config) => {
   const match = compileResponseMatcher(config.match ?? { headers: { 'Content-Type': DEFAULT_TYPES } }, 'match');
 
   return async (ctx, next) => {
-    const { req, res } = ctx;
+    const { req } = ctx;
     // HEAD goes through too: its head must be the one GET gets (Caddy decides it from the
     // Content-Length when nothing is written); Node drops the compressor's bytes itself.
     if (noTransform(req.headers['cache-control'])) return next();
@@ -368,10 +330,13 @@ export const encodeHandler = handlerModule('encode', (config) => {
       }
     }
     if (chosen === undefined) return next();
-    const writer = new EncodingWriter(res, { name: chosen, factory: encoders.get(chosen)!, minLength, match });
+    const w = ctx.w;
+    const writer = new EncodingWriter(w, { name: chosen, factory: encoders.get(chosen)!, minLength, match });
+    ctx.w = writer;
     try {
       await next();
     } finally {
+      ctx.w = w;
       await writer.finish();
     }
   };

@@ -34,9 +34,9 @@ function cookie(ctx: Ctx, name: string): string | undefined {
 
 function setCookie(ctx: Ctx, name: string, value: string): void {
   const v = `${name}=${value}${ctx.scheme === 'https' ? '; Secure' : ''}`;
-  const prev = ctx.res.getHeader('Set-Cookie');
+  const prev = ctx.w.getHeader('Set-Cookie');
   const list = prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)];
-  ctx.res.setHeader('Set-Cookie', [...list, v]);
+  ctx.w.setHeader('Set-Cookie', [...list, v]);
 }
 
 export interface BrowseTarget {
@@ -79,13 +79,13 @@ export async function serveBrowse(ctx: Ctx, cfg: BrowseConfig, t: BrowseTarget):
   let body: string;
   if (accept.includes('application/json')) {
     body = goJSON(items);
-    ctx.res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    ctx.w.setHeader('Content-Type', 'application/json; charset=utf-8');
   } else {
     const cleaned = clean(ctx.path);
     const path = cleaned === '/' ? '/' : `${cleaned}/`;
     body = renderListing({ path, items, sort, order, canGoUp: cleaned.length > 1, numDirs, numFiles });
-    ctx.res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    ctx.w.setHeader('Content-Type', 'text/html; charset=utf-8');
   }
-  ctx.res.setHeader('Content-Length', Buffer.byteLength(body));
-  ctx.res.end(body);
+  ctx.w.setHeader('Content-Length', Buffer.byteLength(body));
+  ctx.w.end(body);
 }

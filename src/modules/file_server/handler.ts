@@ -29,7 +29,7 @@ import { absPath, errCode, fileHidden, normalizeHide, realInside, sanitizedPathJ
 import { redirect } from './redirect.js';
 import { serveContent } from './serve_content.js';
 
-const isObj = (v: unknown): v is JSONObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 function stringList(v: unknown, field: string): string[] {
   if (v === undefined || v === null) return [];
@@ -154,7 +154,7 @@ export const fileServerHandler = handlerModule('file_server', (config) => {
   };
 
   return async (ctx, next) => {
-    const { repl, res } = ctx;
+    const { repl, w } = ctx;
     const hide = hideFor(repl);
     const root = rootTpl(repl) || '.';
 
@@ -178,7 +178,7 @@ export const fileServerHandler = handlerModule('file_server', (config) => {
     } catch (err) {
       const e = fsError(err);
       if (e.status === 404) return notFound(next);
-      if (e.status === 503) res.setHeader('Retry-After', String(2 + Math.floor(Math.random() * 3)));
+      if (e.status === 503) w.setHeader('Retry-After', String(2 + Math.floor(Math.random() * 3)));
       throw e;
     }
     if (file === null) return notFound(next);
@@ -236,12 +236,12 @@ export const fileServerHandler = handlerModule('file_server', (config) => {
 
       // Static files answer GET and HEAD only; in an error route, the error page is served whatever the method.
       if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && !ctx.error) {
-        res.setHeader('Allow', 'GET, HEAD');
+        w.setHeader('Allow', 'GET, HEAD');
         throw new HandlerError(405, `method ${ctx.method} not allowed for a static file`);
       }
 
       const mtime = usefulMtime(file.st.mtimeMs);
-      let etag = typeof res.getHeader('ETag') === 'string' ? (res.getHeader('ETag') as string) : '';
+      let etag = typeof w.getHeader('ETag') === 'string' ? (w.getHeader('ETag') as string) : '';
       let body = file;
 
       if (offered.size > 0) {
@@ -255,7 +255,7 @@ export const fileServerHandler = handlerModule('file_server', (config) => {
             const side = openFile(served + suffix);
             if (side === null || !side.st.isFile()) continue;
             body = side;
-            res.setHeader('Content-Encoding', ae);
+            w.setHeader('Content-Encoding', ae);
             if (etag === '' && etagExts.length > 0) etag = await etagFromFile(served + suffix, etagExts, realRoot);
             if (etag === '') etag = calculateEtag(usefulMtime(side.st.mtimeMs), side.st.size);
             break;
@@ -268,11 +268,11 @@ export const fileServerHandler = handlerModule('file_server', (config) => {
         if (etag === '' && etagExts.length > 0) etag = await etagFromFile(served, etagExts, realRoot);
         if (etag === '') etag = calculateEtag(mtime, file.st.size);
       }
-      if (etag !== '') res.setHeader('ETag', etag);
+      if (etag !== '') w.setHeader('ETag', etag);
 
-      if (!res.hasHeader('Content-Type')) {
+      if (!w.hasHeader('Content-Type')) {
         const type = typeByExtension(served);
-        if (type !== '') res.setHeader('Content-Type', type);
+        if (type !== '') w.setHeader('Content-Type', type);
       }
 
       // In an error route the page carries the error's status; status_code overrides both.
@@ -288,10 +288,10 @@ export const fileServerHandler = handlerModule('file_server', (config) => {
 });
 
 function addVary(ctx: Ctx, field: string): void {
-  const prev = ctx.res.getHeader('Vary');
+  const prev = ctx.w.getHeader('Vary');
   const list = prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)];
   if (list.some((v) => v.split(',').some((f) => f.trim().toLowerCase() === field.toLowerCase()))) return;
-  ctx.res.setHeader('Vary', [...list, field]);
+  ctx.w.setHeader('Vary', [...list, field]);
 }
 
 /** etag_file_extensions: the ETag stored next to the file (first sidecar that exists), newlines removed. */

@@ -9,7 +9,7 @@ import type { Ctx } from '../../core/types.js';
 import { escapeHTML } from './browse_html.js';
 
 export function redirect(ctx: Ctx, toPath: string): void {
-  const { res } = ctx;
+  const { w } = ctx;
   // path.Clean as http.Redirect applies it: "//evil.example/x" must not become a protocol-relative URL.
   const trailing = toPath.endsWith('/');
   let target = clean(toPath);
@@ -19,10 +19,10 @@ export function redirect(ctx: Ctx, toPath: string): void {
   // Caddy 2.6 dropped the query here; later versions keep it, and so do we.
   if (ctx.query !== '') url += `?${ctx.query}`;
   const code = 308;
-  const hadCT = res.hasHeader('Content-Type');
-  res.setHeader('Location', url);
+  const hadCT = w.hasHeader('Content-Type');
+  w.setHeader('Location', url);
   const getOrHead = ctx.method === 'GET' || ctx.method === 'HEAD';
-  if (!hadCT && getOrHead) res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.statusCode = code;
-  res.end(!hadCT && ctx.method === 'GET' ? `<a href="${escapeHTML(url)}">${statusText(code)}</a>.\n\n` : undefined);
+  if (!hadCT && getOrHead) w.setHeader('Content-Type', 'text/html; charset=utf-8');
+  w.statusCode = code;
+  w.end(!hadCT && ctx.method === 'GET' ? `<a href="${escapeHTML(url)}">${statusText(code)}</a>.\n\n` : undefined);
 }

@@ -3,7 +3,7 @@
  * preconditions (304 / 412), Range (206, multipart/byteranges, 416), HEAD,
  * and the body streamed from an open file with backpressure. Small files
  * (and ranges) are read with one synchronous read and sent with one
- * res.end(buffer); larger ones are read in chunks piped into the response,
+ * w.end(buffer); larger ones are read in chunks piped into the response,
  * never whole.
  */
 import { read, readSync } from 'node:fs';
@@ -41,21 +41,21 @@ export interface Content {
 
 function writeHead(ctx: Ctx, status: number, override: number): void {
   const code = override > 0 ? override : status;
-  ctx.res.statusCode = code;
+  ctx.w.statusCode = code;
   // Go's reason phrases (Node says "Range Not Satisfiable" where Go says "Requested Range Not Satisfiable").
   const text = statusText(code);
-  if (text !== '') ctx.res.statusMessage = text;
+  if (text !== '') ctx.w.statusMessage = text;
 }
 
 /** http.Error as ServeContent uses it: a short text body, no sniffing. */
 function httpError(ctx: Ctx, status: number, message: string, override: number): void {
-  const { res } = ctx;
+  const { w } = ctx;
   const body = `${message}\n`;
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
+  w.setHeader('Content-Length', Buffer.byteLength(body));
+  w.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  w.setHeader('X-Content-Type-Options', 'nosniff');
   writeHead(ctx, status, override);
-  res.end(body);
+  w.end(body);
 }
 
 export async function serveContent(ctx: Ctx, c: Content): Promise<void> {
@@ -70,26 +70,26 @@ export async function serveContent(ctx: Ctx, c: Content): Promise<void> {
 }
 
 async function send(ctx: Ctx, c: Content, handOff: () => void): Promise<void> {
-  const { req, res } = ctx;
+  const { req, w } = ctx;
   const method = ctx.method;
-  if (c.mtime !== null) res.setHeader('Last-Modified', new Date(c.mtime * 1000).toUTCString());
-  const etagHeader = res.getHeader('ETag');
+  if (c.mtime !== null) w.setHeader('Last-Modified', new Date(c.mtime * 1000).toUTCString());
+  const etagHeader = w.getHeader('ETag');
   const etag = typeof etagHeader === 'string' ? etagHeader : '';
 
   const pre = checkPreconditions(req, method, etag, c.mtime);
   if (pre === 'failed') {
     writeHead(ctx, 412, c.statusOverride);
-    res.end();
+    w.end();
     return;
   }
   if (pre === 'not-modified') {
     // writeNotModified: a 304 carries validators, not a description of a body.
-    res.removeHeader('Content-Type');
-    res.removeHeader('Content-Length');
-    res.removeHeader('Content-Encoding');
-    if (etag !== '') res.removeHeader('Last-Modified');
+    w.removeHeader('Content-Type');
+    w.removeHeader('Content-Length');
+    w.removeHeader('Content-Encoding');
+    if (etag !== '') w.removeHeader('Last-Modified');
     writeHead(ctx, 304, c.statusOverride);
-    res.end();
+    w.end();
     return;
   }
 
@@ -100,7 +100,7 @@ async function send(ctx: Ctx, c: Content, handOff: () => void): Promise<void> {
   let ranges = parseRange(rangeHeader, size);
   if (ranges === 'no-overlap' && size === 0) ranges = [];
   if (ranges === 'no-overlap') {
-    res.setHeader('Content-Range', `bytes */${size}`);
+    w.setHeader('Content-Range', `bytes */${size}`);
     return httpError(ctx, 416, 'invalid range: failed to overlap', c.statusOverride);
   }
   if (ranges === 'invalid') return httpError(ctx, 416, 'invalid range', c.statusOverride);
@@ -115,21 +115,21 @@ async function send(ctx: Ctx, c: Content, handOff: () => void): Promise<void> {
     status = 206;
     parts = ranges;
     sendSize = ranges[0]!.length;
-    res.setHeader('Content-Range', contentRange(ranges[0]!, size));
+    w.setHeader('Content-Range', contentRange(ranges[0]!, size));
   } else if (ranges.length > 1) {
     status = 206;
     parts = ranges;
-    const ct = res.getHeader('Content-Type');
+    const ct = w.getHeader('Content-Type');
     framing = multipart(ranges, size, typeof ct === 'string' ? ct : '');
     sendSize = framing.length;
-    res.setHeader('Content-Type', `multipart/byteranges; boundary=${framing.boundary}`);
+    w.setHeader('Content-Type', `multipart/byteranges; boundary=${framing.boundary}`);
   }
-  res.setHeader('Accept-Ranges', 'bytes');
-  res.setHeader('Content-Length', sendSize);
+  w.setHeader('Accept-Ranges', 'bytes');
+  w.setHeader('Content-Length', sendSize);
   writeHead(ctx, status, c.statusOverride);
 
   if (method === 'HEAD' || sendSize === 0) {
-    res.end();
+    w.end();
     return;
   }
   try {
@@ -137,12 +137,12 @@ async function send(ctx: Ctx, c: Content, handOff: () => void): Promise<void> {
       const b = c.body;
       if (framing === null) {
         const r = parts[0]!;
-        res.end(r.length === b.length ? b : b.subarray(r.start, r.start + r.length));
+        w.end(r.length === b.length ? b : b.subarray(r.start, r.start + r.length));
       } else {
         const chunks: Buffer[] = [];
         for (let i = 0; i < parts.length; i++) chunks.push(Buffer.from(framing.heads[i]!), b.subarray(parts[i]!.start, parts[i]!.start + parts[i]!.length));
         chunks.push(Buffer.from(framing.tail));
-        res.end(Buffer.concat(chunks));
+        w.end(Buffer.concat(chunks));
       }
       return;
     }
@@ -151,7 +151,7 @@ async function send(ctx: Ctx, c: Content, handOff: () => void): Promise<void> {
       const buf = Buffer.allocUnsafe(r.length);
       const bytesRead = readSync(c.fd, buf, 0, r.length, r.start);
       if (bytesRead !== r.length) throw new Error('file shrank while being sent');
-      res.end(buf);
+      w.end(buf);
       return;
     }
     const { fd, close } = c;
@@ -178,10 +178,10 @@ async function send(ctx: Ctx, c: Content, handOff: () => void): Promise<void> {
       } finally {
         close(fd);
       }
-    }, res);
+    }, w.asWritable());
   } catch {
     // The client went away, or the file became unreadable mid-body: the
     // status is already sent, so all that is left is to drop the connection.
-    if (!res.destroyed) res.destroy();
+    if (!w.destroyed) w.destroy();
   }
 }

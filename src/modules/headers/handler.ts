@@ -12,9 +12,10 @@
 import { splitRequestHost } from '../../core/context.js';
 import { handlerModule } from '../../core/registry.js';
 import type { Ctx } from '../../core/types.js';
-import { compileHeaderOps, requestStore, responseStore } from '../../core/header_ops.js';
-import { compileResponseMatcher } from '../../core/response_matcher.js';
-import { onResponseHead } from '../../core/response_head.js';
+import { type CompiledHeaderOps, compileHeaderOps, requestStore, responseStore } from '../../core/header_ops.js';
+import { compileResponseMatcher, type ResponseMatcher } from '../../core/response_matcher.js';
+import type { Replacer } from '../../core/replacer.js';
+import { type ResponseWriter, ResponseWriterWrapper } from '../../core/response.js';
 
 /** Go keeps the Host out of the header map; after the ops, the last Host value is the request's host. */
 function syncHost(ctx: Ctx, before: string | undefined): void {
@@ -22,10 +23,9 @@ function syncHost(ctx: Ctx, before: string | undefined): void {
   const after = h === undefined || h.length === 0 ? '' : h[h.length - 1]!;
   if (after === before) return;
   const [host, port] = splitRequestHost(after);
-  const c = ctx as unknown as { host: string; port: string; hostport?: string };
-  c.host = host;
-  c.port = port;
-  c.hostport = after;
+  ctx.host = host;
+  ctx.port = port;
+  ctx.hostport = after;
   // One Host value, as a proxy would send it.
   if (after === '') {
     delete ctx.req.headers.host;
@@ -33,6 +33,22 @@ function syncHost(ctx: Ctx, before: string | undefined): void {
   } else {
     ctx.req.headers.host = after;
     ctx.req.headersDistinct.host = [after];
+  }
+}
+
+/** Response ops run when the head goes out, on what the handlers after them set. */
+class DeferredHeaderOps extends ResponseWriterWrapper {
+  constructor(
+    w: ResponseWriter,
+    private readonly ops: CompiledHeaderOps,
+    private readonly require: ResponseMatcher | null,
+    private readonly repl: Replacer,
+  ) {
+    super(w);
+  }
+
+  protected override beforeHead(status: number): void {
+    if (this.require === null || this.require(status, this.w)) this.ops.apply(responseStore(this.w), this.repl);
   }
 }
 
@@ -52,18 +68,16 @@ export const headersHandler = handlerModule('headers', (config) => {
       syncHost(ctx, before);
     }
     if (responseOps !== null) {
-      const res = ctx.res;
+      const w = ctx.w;
       if (!deferred) {
-        responseOps.apply(responseStore(res), repl);
+        responseOps.apply(responseStore(w), repl);
       } else {
-        const remove = onResponseHead(res, (status) => {
-          if (require === null || require(status, res)) responseOps.apply(responseStore(res), repl);
-        });
+        ctx.w = new DeferredHeaderOps(w, responseOps, require, repl);
         // Deferred ops apply to what the rest of this chain writes, not to error routes afterwards.
         try {
           await next();
         } finally {
-          remove();
+          ctx.w = w;
         }
         return;
       }

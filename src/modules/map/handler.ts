@@ -22,7 +22,7 @@ interface Entry {
   output: Template | ReturnType<typeof compileExpansion>;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 export const mapHandler = handlerModule('map', (config) => {
   const source = typeof config.source === 'string' ? config.source : '';

@@ -1,4 +1,5 @@
 // The standard request matchers (Caddy's caddyhttp matchers.go): Caddyfile syntax and runtime.
+import { unimplementedMatcher } from '../../core/registry.js';
 import { defineModule } from '../define.js';
 import { headerRegexpSyntax, headerSyntax, pathRegexpSyntax, querySyntax, varsRegexpSyntax, varsSyntax } from './caddyfile_fields.js';
 import { clientIpSyntax, hostSyntax, localIpSyntax, methodSyntax, pathSyntax, protocolSyntax, remoteIpSyntax, tlsSyntax } from './caddyfile_lists.js';
@@ -21,5 +22,5 @@ import { varsRegexpMatcher } from './vars_regexp.js';
 
 defineModule({
   matcherParsers: [headerSyntax, querySyntax, varsSyntax, pathRegexpSyntax, headerRegexpSyntax, varsRegexpSyntax, hostSyntax, pathSyntax, methodSyntax, remoteIpSyntax, clientIpSyntax, localIpSyntax, protocolSyntax, tlsSyntax, expressionSyntax, fileSyntax, urlPatternSyntax, notSyntax],
-  matchers: [clientIpMatcher, expressionMatcher, headerMatcher, headerRegexpMatcher, hostMatcher, methodMatcher, notMatcher, pathMatcher, pathRegexpMatcher, protocolMatcher, queryMatcher, remoteIpMatcher, tlsMatcher, varsMatcher, varsRegexpMatcher],
+  matchers: [unimplementedMatcher('url_pattern'), clientIpMatcher, expressionMatcher, headerMatcher, headerRegexpMatcher, hostMatcher, methodMatcher, notMatcher, pathMatcher, pathRegexpMatcher, protocolMatcher, queryMatcher, remoteIpMatcher, tlsMatcher, varsMatcher, varsRegexpMatcher],
 });

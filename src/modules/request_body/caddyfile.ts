@@ -7,12 +7,12 @@
  * }
  */
 import { handlerDirective } from '../../adapt/registry.js';
-import type { JSONObject } from '../../adapt/types.js';
 import { parseBytes, parseGoDuration } from '../../go/units.js';
+import type { RequestBodyConfig } from './config.js';
 
 export const requestBodyDirective = handlerDirective('request_body', (h) => {
   h.next(); // directive name
-  const out: JSONObject = { handler: 'request_body' };
+  const out: RequestBodyConfig = { handler: 'request_body' };
   while (h.nextBlock(0)) {
     const sub = h.val();
     const a = h.allArgs(1);
@@ -46,5 +46,5 @@ export const requestBodyDirective = handlerDirective('request_body', (h) => {
         throw h.err(`unrecognized request_body subdirective '${sub}'`);
     }
   }
-  return out as { handler: string };
+  return out;
 });

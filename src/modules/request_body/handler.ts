@@ -8,25 +8,27 @@
  * the connection closes after the response, as Go's MaxBytesReader makes
  * net/http do, since the rest of the body was never read.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { handlerModule } from '../../core/registry.js';
-import { HandlerError } from '../../core/types.js';
+import { decodeRequestBody, type RequestBody } from './config.js';
+import type { ResponseWriter } from '../../core/response.js';
+import { type Handler, HandlerError } from '../../core/types.js';
 
 /** Go's MaxBytesError text, which Caddy's error carries. */
 const TOO_LARGE = 'http: request body too large';
 
-function closeAfterResponse(res: ServerResponse): void {
-  res.shouldKeepAlive = false;
-  if (!res.headersSent) res.setHeader('Connection', 'close');
+function closeAfterResponse(w: ResponseWriter): void {
+  w.closeAfterResponse();
+  if (!w.headersSent) w.setHeader('Connection', 'close');
 }
 
 /** Chunks Node's HTTP parser hands the request stream, counted before any reader sees them. */
-function limitStream(req: IncomingMessage, res: ServerResponse, max: number): void {
+function limitStream(req: IncomingMessage, w: ResponseWriter, max: number): void {
   let seen = req.readableLength;
   let failed = false;
   const fail = () => {
     failed = true;
-    closeAfterResponse(res);
+    closeAfterResponse(w);
     // Fail the body for its reader without tearing down the socket (IncomingMessage's
     // own _destroy would), so the 413 can still be written; the socket closes after it.
     (req as unknown as { _destroy: (err: Error | null, cb: (err?: Error | null) => void) => void })._destroy = (err, cb) => cb(err);
@@ -52,24 +54,22 @@ function limitStream(req: IncomingMessage, res: ServerResponse, max: number): vo
   };
 }
 
-export const requestBodyHandler = handlerModule('request_body', (config) => {
-  const max = config.max_size ?? 0;
-  if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) throw new Error('max_size: must be a non-negative integer');
-  if (config.set !== undefined && config.set !== '') throw new Error("request_body: 'set' is not supported by tsweb yet");
+function provision({ maxSize: max }: RequestBody): Handler {
   if (max === 0) return (_ctx, next) => next();
-
   return (ctx, next) => {
-    const { req, res } = ctx;
+    const { req, w } = ctx;
     const declared = req.headers['content-length'];
     if (declared !== undefined) {
       // Node's parser already refuses bodies longer than their Content-Length.
       if (Number(declared) > max) {
-        closeAfterResponse(res);
+        closeAfterResponse(w);
         throw new HandlerError(413, TOO_LARGE);
       }
     } else if (!req.complete) {
-      limitStream(req, res, max);
+      limitStream(req, w, max);
     }
     return next();
   };
-});
+}
+
+export const requestBodyHandler = handlerModule('request_body', { decode: decodeRequestBody, provision });

@@ -15,7 +15,6 @@ import { goDuration } from '../../go/fmt.js';
 import { parseAddr, prefixContains, type Prefix } from '../../net/ip.js';
 import { handlerModule } from '../../core/registry.js';
 import type { Ctx } from '../../core/types.js';
-import { claimUpgrade } from '../../apps/http/upgrade.js';
 import { compileHeaderOps } from '../../core/header_ops.js';
 import { proxyError } from './errors.js';
 import { prepareRequest, compileProxyRewrite, type PreparedRequest } from './request.js';
@@ -29,7 +28,7 @@ import { compileUpstreams, type Upstream } from './upstreams.js';
 
 const SUPPORTED = new Set(['handler', 'upstreams', 'transport', 'load_balancing', 'headers', 'rewrite', 'flush_interval', 'trusted_proxies', 'health_checks']);
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj, type JSONObject } from '../../go/json.js';
 
 /** flush_interval: a Go duration in ns; negative means "flush every write". null: not set. */
 function flushInterval(v: unknown): number | null {
@@ -51,6 +50,14 @@ function setUpstreamPlaceholders(ctx: Ctx, u: Upstream): void {
 }
 
 export const reverseProxyHandler = handlerModule('reverse_proxy', (config, env) => {
+  // The routes of handle_response are checked like any (so `validate` names a
+  // broken one where Caddy does) before the feature itself is refused.
+  if (Array.isArray(config.handle_response)) {
+    config.handle_response.forEach((hr: unknown, i: number) => {
+      const routes = hr !== null && typeof hr === 'object' ? (hr as JSONObject).routes : undefined;
+      if (Array.isArray(routes)) env.compileRoutes(routes, `handle_response ${i}`);
+    });
+  }
   for (const k of Object.keys(config)) {
     if (!SUPPORTED.has(k)) throw new Error(`reverse_proxy: ${k} is not supported by tsweb yet`);
   }
@@ -88,10 +95,11 @@ export const reverseProxyHandler = handlerModule('reverse_proxy', (config, env) 
       else c.end();
     });
     // The client went away: stop the upstream exchange too.
+    const w = ctx.w;
     const onGone = () => {
-      if (!ctx.res.writableFinished) creq.destroy(new AbortRequest());
+      if (!w.writableFinished) creq.destroy(new AbortRequest());
     };
-    ctx.res.on('close', onGone);
+    w.onClose(onGone);
     u.inflight++;
     try {
       const { res: up, upgrade } = await response;
@@ -101,19 +109,19 @@ export const reverseProxyHandler = handlerModule('reverse_proxy', (config, env) 
       health.judge(u, up.statusCode ?? 0, Number(latency) / 1e6);
       const outHeaders = responseHeaders(ctx, up, headerDown);
       if (upgrade !== null) {
-        const client = claimUpgrade(ctx.req, ctx.res);
+        const client = w.hijack();
         if (client === null) {
           upgrade.socket.destroy();
           throw new Error('upstream switched protocols but the client connection cannot be upgraded');
         }
-        ctx.res.statusCode = 101;
+        w.statusCode = 101;
         await tunnel(client.socket, client.head, up, upgrade.socket, upgrade.head, outHeaders, prep.upgrade);
         return;
       }
       await sendResponse(ctx, up, outHeaders, flushesImmediately(flush, outHeaders));
     } finally {
       u.inflight--;
-      ctx.res.off('close', onGone);
+      w.offClose(onGone);
     }
   };
 
@@ -142,7 +150,7 @@ export const reverseProxyHandler = handlerModule('reverse_proxy', (config, env) 
             return;
           } catch (e) {
             // Part of the response is out: the server cuts the connection (nothing can follow).
-            if (ctx.res.headersSent) throw e;
+            if (ctx.w.headersSent) throw e;
             // The client is gone: no one to answer or retry for.
             if (e instanceof AbortRequest || ctx.req.socket?.destroyed) throw new AbortRequest();
             err = e;

@@ -1,4 +1,5 @@
 // The reverse_proxy module: its Caddyfile syntax and its runtime, registered once.
+import { unimplementedHandler } from '../../core/registry.js';
 import { defineModule } from '../define.js';
 import { copyResponseDirective } from './caddyfile_copy_response.js';
 import { copyResponseHeadersDirective } from './caddyfile_copy_response_headers.js';
@@ -7,5 +8,5 @@ import { reverseProxyHandler } from './handler.js';
 
 defineModule({
   directives: [copyResponseDirective, copyResponseHeadersDirective, reverseProxyDirective],
-  handlers: [reverseProxyHandler],
+  handlers: [reverseProxyHandler, unimplementedHandler('copy_response'), unimplementedHandler('copy_response_headers')],
 });

@@ -20,7 +20,7 @@ export interface PassiveHealth {
   readonly maxRequests: number;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 /** Caddy's StatusCodeMatches: 5 matches any 5xx, 404 only 404. */
 function statusMatches(status: number, codes: number[]): boolean {

@@ -44,24 +44,21 @@ export function flushesImmediately(flushInterval: number | null, h: HeaderMap): 
  * connection, since the head is already out).
  */
 export function sendResponse(ctx: Ctx, up: IncomingMessage, h: HeaderMap, flush: boolean): Promise<void> {
-  const { res } = ctx;
+  const { w } = ctx;
   for (const [name, values] of h.entries()) {
-    for (const v of values) res.appendHeader(name, v);
+    for (const v of values) w.appendHeader(name, v);
   }
-  res.statusCode = up.statusCode ?? 502;
-  if (up.statusMessage) res.statusMessage = up.statusMessage;
-  if (flush) {
-    // Event streams: the head goes now, before any event, and Nagle's delay is off.
-    res.flushHeaders();
-    res.socket?.setNoDelay(true);
-  }
+  w.statusCode = up.statusCode ?? 502;
+  if (up.statusMessage) w.statusMessage = up.statusMessage;
+  // Event streams: the head goes now, before any event, and small writes are not delayed.
+  if (flush) w.flush();
   const headOnly = ctx.method === 'HEAD' || up.statusCode === 204 || up.statusCode === 304;
   return new Promise<void>((resolve, reject) => {
     let done = false;
     const finish = (err?: Error) => {
       if (done) return;
       done = true;
-      res.off('close', onClientGone);
+      w.offClose(onClientGone);
       if (err) {
         up.destroy();
         reject(err);
@@ -69,15 +66,15 @@ export function sendResponse(ctx: Ctx, up: IncomingMessage, h: HeaderMap, flush:
     };
     const onClientGone = () => {
       // The client went away: stop reading the upstream; nothing else to do.
-      if (!res.writableFinished) {
+      if (!w.writableFinished) {
         up.destroy();
         finish();
       }
     };
-    res.on('close', onClientGone);
+    w.onClose(onClientGone);
     if (headOnly) {
       up.resume();
-      res.end();
+      w.end();
       finish();
       return;
     }
@@ -86,15 +83,15 @@ export function sendResponse(ctx: Ctx, up: IncomingMessage, h: HeaderMap, flush:
     up.on('data', (chunk: Buffer) => {
       if (sniff) {
         sniff = false;
-        if (!res.headersSent && !res.hasHeader('content-type')) res.setHeader('Content-Type', detectContentType(chunk));
+        if (!w.headersSent && !w.hasHeader('content-type')) w.setHeader('Content-Type', detectContentType(chunk));
       }
-      if (!res.write(chunk)) {
+      if (!w.write(chunk)) {
         up.pause();
-        res.once('drain', () => up.resume());
+        w.onceDrain(() => up.resume());
       }
     });
     up.on('end', () => {
-      res.end();
+      w.end();
       finish();
     });
     up.on('error', (err) => finish(err));

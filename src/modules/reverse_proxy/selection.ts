@@ -10,7 +10,7 @@ import type { Upstream } from './upstreams.js';
 
 export type Selector = (pool: readonly Upstream[], ctx: Ctx) => Upstream | null;
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 /** Uniformly random among the available ones (reservoir sampling, as Caddy). */
 export const randomSelect: Selector = (pool) => {
@@ -120,7 +120,7 @@ function cookiePolicy(cfg: Record<string, unknown>, fallback: Selector): Selecto
     if (u !== null) {
       let cookie = `${name}=${hashFor(u)}; Path=/`;
       if (ctx.scheme === 'https') cookie += '; Secure; SameSite=None';
-      ctx.res.appendHeader('Set-Cookie', cookie);
+      ctx.w.appendHeader('Set-Cookie', cookie);
     }
     return u;
   };

@@ -34,7 +34,7 @@ export interface TransportConfig {
   maxIdlePerHost: number;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 const KNOWN = new Set(['protocol', 'tls', 'dial_timeout', 'response_header_timeout', 'keep_alive', 'versions', 'dial_fallback_delay', 'expect_continue_timeout', 'read_buffer_size', 'write_buffer_size', 'max_response_header_size', 'compression', 'max_conns_per_host', 'read_timeout', 'write_timeout']);
 

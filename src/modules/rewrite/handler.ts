@@ -123,7 +123,7 @@ interface RegexpRep {
   fixed: ReturnType<typeof compileExpansion> | null;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 
 export const rewriteHandler = handlerModule('rewrite', (config) => {
   const methodRaw = str(config.method, 'method');

@@ -86,7 +86,7 @@ interface QueryReplace {
 
 export type QueryOps = (query: string, repl: Replacer) => string;
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isObject as isObj } from '../../go/json.js';
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 function keyVals(list: unknown, what: string): KeyVal[] {

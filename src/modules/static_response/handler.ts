@@ -48,19 +48,19 @@ export const staticResponseHandler = handlerModule('static_response', (config) =
   const defaultType = looksLikeJSON(rawBody) ? 'application/json' : 'text/plain; charset=utf-8';
 
   return async (ctx) => {
-    const { res, repl } = ctx;
+    const { w, repl } = ctx;
     if (close) {
-      res.setHeader('Connection', 'close');
-      res.shouldKeepAlive = false;
+      w.setHeader('Connection', 'close');
+      w.closeAfterResponse();
     }
     for (const [field, vals] of headers) {
       const name = field(repl);
       if (name === '') continue;
       const values = vals.map((v) => v(repl));
-      res.setHeader(name, values.length === 1 ? values[0]! : values);
+      w.setHeader(name, values.length === 1 ? values[0]! : values);
     }
     const text = body === null ? '' : body(repl);
-    if (text !== '' && !res.hasHeader('Content-Type')) res.setHeader('Content-Type', defaultType);
+    if (text !== '' && !w.hasHeader('Content-Type')) w.setHeader('Content-Type', defaultType);
 
     // In an error route the error's status is the default; otherwise 200.
     let code = ctx.error ? errorStatus(ctx.error) : 200;
@@ -68,9 +68,9 @@ export const staticResponseHandler = handlerModule('static_response', (config) =
     // Like Go's WriteHeader, a status after the response started changes nothing.
     writeStatus(ctx, code);
     // Explicit, so that HEAD answers carry the length GET would have, as Go's do.
-    if (text !== '' && code !== 204 && code !== 304 && !res.headersSent && !res.hasHeader('Content-Length')) {
-      res.setHeader('Content-Length', Buffer.byteLength(text));
+    if (text !== '' && code !== 204 && code !== 304 && !w.headersSent && !w.hasHeader('Content-Length')) {
+      w.setHeader('Content-Length', Buffer.byteLength(text));
     }
-    if (!res.writableEnded) res.end(text);
+    if (!w.writableEnded) w.end(text);
   };
 });

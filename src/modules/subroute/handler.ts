@@ -8,7 +8,7 @@ import { AbortRequest, toHandlerError, withError } from '../../core/errors.js';
 import { handlerModule } from '../../core/registry.js';
 
 export const subrouteHandler = handlerModule('subroute', (config, env) => {
-  const routes = env.compileRoutes(config.routes);
+  const routes = env.compileRoutes(config.routes, 'setting up subroutes');
   const errors = config.errors?.routes !== undefined ? env.compileRoutes(config.errors.routes) : null;
   if (errors === null) return routes;
   return async (ctx, next) => {

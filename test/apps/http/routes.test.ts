@@ -13,12 +13,12 @@ interface TestCtx {
   path: string;
   trace: string[];
   error?: HandlerError;
-  res: { headersSent: boolean; statusCode: number };
+  w: { headersSent: boolean; statusCode: number };
   repl: { set(): void; get(): unknown; delete(): void };
 }
 
 function request(path: string, error?: HandlerError): TestCtx {
-  return { path, trace: [], error, res: { headersSent: false, statusCode: 200 }, repl: { set() {}, get() {}, delete() {} } };
+  return { path, trace: [], error, w: { headersSent: false, statusCode: 200 }, repl: { set() {}, get() {}, delete() {} } };
 }
 
 registerMatcher('test_prefix', (config) => {
@@ -120,7 +120,7 @@ describe('order, chaining and terminal', () => {
     const handler = compileRouteList([{ handle: [mark('t')], terminal: true }], newScope(), ['test']);
     const ctx = request('/', new HandlerError(418, 'teapot'));
     await handler(ctx as unknown as Ctx, async () => {});
-    expect(ctx.res.statusCode).toBe(418);
+    expect(ctx.w.statusCode).toBe(418);
   });
 });
 

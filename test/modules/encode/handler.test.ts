@@ -8,7 +8,6 @@ import { request } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliDecompressSync, createGunzip, gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { knownHandlers } from '../../../src/runtime/validate.js';
 import { registerHandler } from '../../../src/core/registry.js';
 import { respond, send, site, type Site } from '../../support/client.js';
 
@@ -16,32 +15,30 @@ const run = promisify(execFile);
 const text = 'The quick brown fox jumps over the lazy dog. '.repeat(60); // 2,700 bytes
 
 /** Writes `pieces` one by one, `gapMs` apart, honouring backpressure; records what write() returned. */
-knownHandlers.add('test_writer');
-knownHandlers.add('test_big');
 const writes: boolean[] = [];
 let releaseStream: () => void = () => {};
 registerHandler('test_writer', (config) => async (ctx) => {
-  const { res } = ctx;
+  const { w: res } = ctx;
   for (const [k, v] of Object.entries((config.headers ?? {}) as Record<string, string>)) res.setHeader(k, v);
   if (config.status) res.statusCode = config.status;
   const pieces: string[] = config.pieces;
   for (const p of pieces) {
     const ok = res.write(p);
     writes.push(ok);
-    if (!ok) await new Promise((r) => res.once('drain', r));
+    if (!ok) await new Promise<void>((r) => res.onceDrain(r));
     if (config.gapMs) await new Promise((r) => setTimeout(r, config.gapMs));
   }
   if (config.waitForTest) await new Promise<void>((r) => (releaseStream = r));
   res.end();
 });
 registerHandler('test_big', (config) => async (ctx) => {
-  const { res } = ctx;
+  const { w: res } = ctx;
   res.setHeader('Content-Type', 'text/plain');
   const chunk = Buffer.alloc(64 * 1024, 'abcdefghij');
   for (let i = 0; i < config.chunks; i++) {
     const ok = res.write(chunk);
     writes.push(ok);
-    if (!ok) await new Promise((r) => res.once('drain', r));
+    if (!ok) await new Promise<void>((r) => res.onceDrain(r));
   }
   res.end();
 });

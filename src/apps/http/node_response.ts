@@ -1,0 +1,121 @@
+/**
+ * The ResponseWriter over node:http's ServerResponse: the only place the
+ * engine's handlers reach Node's response (besides the listeners that
+ * create it). Each call is one forward; the access log's body-size count
+ * lives here too (on only for servers that log), so a logged request needs
+ * no wrapper.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
+import { type HeaderValue, type Hijacked, type ResponseWriter, type WriteCallback, WriterStream } from '../../core/response.js';
+
+export class NodeResponseWriter implements ResponseWriter {
+  /** Body bytes handed to write()/end(), when counting (Caddy's access log `size`). */
+  written = 0;
+  private claimed = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    /** Count body bytes (the server logs requests). */
+    private readonly count: boolean,
+    /** The raw connection of an upgrade request, which a handler may take over. */
+    private readonly upgrade: Hijacked | null = null,
+  ) {}
+
+  getHeader(name: string): HeaderValue | undefined {
+    return this.res.getHeader(name);
+  }
+  setHeader(name: string, value: number | string | readonly string[]): void {
+    this.res.setHeader(name, value);
+  }
+  appendHeader(name: string, value: string | readonly string[]): void {
+    this.res.appendHeader(name, value);
+  }
+  removeHeader(name: string): void {
+    this.res.removeHeader(name);
+  }
+  hasHeader(name: string): boolean {
+    return this.res.hasHeader(name);
+  }
+  getHeaderNames(): string[] {
+    return this.res.getHeaderNames();
+  }
+  getHeaders(): Readonly<Record<string, HeaderValue | undefined>> {
+    return this.res.getHeaders();
+  }
+
+  get statusCode(): number {
+    return this.res.statusCode;
+  }
+  set statusCode(v: number) {
+    this.res.statusCode = v;
+  }
+  get statusMessage(): string {
+    return this.res.statusMessage;
+  }
+  set statusMessage(v: string) {
+    this.res.statusMessage = v;
+  }
+  get headersSent(): boolean {
+    return this.res.headersSent;
+  }
+  get writableEnded(): boolean {
+    return this.res.writableEnded;
+  }
+  get writableFinished(): boolean {
+    return this.res.writableFinished;
+  }
+  get destroyed(): boolean {
+    return this.res.destroyed;
+  }
+
+  writeHead(status: number, message?: string): void {
+    if (message === undefined) this.res.writeHead(status);
+    else this.res.writeHead(status, message);
+  }
+
+  write(chunk: Uint8Array | string, cb?: WriteCallback): boolean {
+    if (this.count) this.written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    return this.res.write(chunk, cb);
+  }
+  onceDrain(cb: () => void): void {
+    this.res.once('drain', cb);
+  }
+  end(chunk?: Uint8Array | string, cb?: () => void): void {
+    if (this.count && chunk !== undefined) this.written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    this.res.end(chunk, cb);
+  }
+  flush(): void {
+    if (!this.res.headersSent) this.res.flushHeaders();
+    this.res.socket?.setNoDelay(true);
+  }
+  addTrailers(trailers: Readonly<Record<string, string>>): void {
+    this.res.addTrailers(trailers);
+  }
+  asWritable(): Writable {
+    // Uncounted, Node's own stream takes the pipe directly.
+    return this.count ? new WriterStream(this) : this.res;
+  }
+
+  closeAfterResponse(): void {
+    this.res.shouldKeepAlive = false;
+  }
+  destroy(err?: Error): void {
+    this.res.destroy(err);
+  }
+  onClose(cb: () => void): void {
+    this.res.on('close', cb);
+  }
+  offClose(cb: () => void): void {
+    this.res.off('close', cb);
+  }
+
+  /** The response stops writing to the socket; the caller owns the connection (and must close it). */
+  hijack(): Hijacked | null {
+    const u = this.upgrade;
+    if (u === null || this.claimed) return null;
+    this.claimed = true;
+    this.res.detachSocket(u.socket as never);
+    return u;
+  }
+}
