@@ -1,11 +1,13 @@
-// What the end-to-end tests share: the built CLI, free loopback ports, the
-// processes they start (all killed after each test), and bounded waiting.
+// What the end-to-end tests share: the built executable (dist/tsweb, a Node
+// SEA: no node, bundle or node_modules involved when it runs), free loopback
+// ports, the processes they start (all killed after each test), and bounded
+// waiting.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '..');
-export const cli = join(root, 'dist', 'tsweb.cjs');
+export const cli = join(root, 'dist', 'tsweb');
 
 /** Builds dist/ if a test file runs on its own (the test runner builds it first). */
 export function ensureBuilt(): void {
@@ -47,10 +49,33 @@ export interface Proc {
 
 /** `tsweb ARGS` in `cwd` with a minimal environment, stderr collected. */
 export function startCli(args: string[], cwd: string): Proc {
-  const child = track(spawn(process.execPath, [cli, ...args], { cwd, env: { PATH: process.env.PATH, HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(spawn(cli, args, { cwd, env: { PATH: process.env.PATH, HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let err = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => (err += d));
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   return { child, stderr: () => err, exited };
+}
+
+// --- For the admin API and the verbs that talk to it (e2e/admin*.test.ts, e2e/verbs*.test.ts). ---
+
+export interface ProcWithOut extends Proc {
+  stdout: () => string;
+}
+
+/**
+ * startCli with extra environment variables (TSWEB_ADMIN, XDG_CONFIG_HOME)
+ * and stdout collected too. A verb that leaves a process behind (`start`)
+ * keeps the pipes open, so wait on `exited`, not on the streams.
+ */
+export function startCliEnv(args: string[], cwd: string, env: Record<string, string>): ProcWithOut {
+  const child = track(spawn(cli, args, { cwd, env: { PATH: process.env.PATH, HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let err = '';
+  let out = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => (err += d));
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, stderr: () => err, stdout: () => out, exited };
 }

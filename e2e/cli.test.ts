@@ -5,10 +5,12 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 // The built executable, as users run it: a separate process with real
-// stdout, stderr and exit status. `npm test` bundles dist/ before vitest runs.
+// stdout, stderr and exit status. `npm test` builds dist/tsweb before vitest runs.
 const root = resolve(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'tsweb.cjs');
+const cli = join(root, 'dist', 'tsweb');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+// The Node.js inside dist/tsweb: the pinned one, whichever node runs vitest.
+const embeddedNode = `v${(JSON.parse(readFileSync(join(root, 'node_modules', 'node', 'package.json'), 'utf8')) as { version: string }).version}`;
 
 beforeAll(() => {
   if (!existsSync(cli)) {
@@ -18,7 +20,7 @@ beforeAll(() => {
 });
 
 function tsweb(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], {
+  const r = spawnSync(cli, args, {
     cwd: opts.cwd ?? root,
     env: opts.env ?? { PATH: process.env.PATH },
     input: opts.input ?? '',
@@ -59,7 +61,7 @@ describe('tsweb version and help', () => {
   it('version prints v<package version> and the Node.js version', () => {
     const r = tsweb(['version']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`v${pkg.version} (Node.js ${process.version})\n`);
+    expect(r.stdout).toBe(`v${pkg.version} (Node.js ${embeddedNode})\n`);
   });
 
   it.each([[[]], [['help']], [['--help']]])('%j lists every command and exits 0', (args) => {
@@ -203,7 +205,7 @@ describe('tsweb adapt', () => {
   it('stops quietly when the reader closes the pipe early (| head)', () => {
     const sites = Array.from({ length: 1500 }, (_, i) => `site${i}.example.com {\n\trespond "site ${i}"\n}\n`).join('');
     const dir = workdir({ Caddyfile: sites });
-    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" adapt --pretty 2>err.txt | head -n 1; cat err.txt`], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', `"${cli}" adapt --pretty 2>err.txt | head -n 1; cat err.txt`], { cwd: dir, encoding: 'utf8' });
     expect(r.stdout.split('\n')[0]).toBe('{');
     expect(r.stdout).not.toMatch(/Error|EPIPE/);
   });

@@ -24,7 +24,7 @@ interface Result {
  * once it has its line.
  */
 function hashPassword(args: string[], input?: string, close = false): Promise<Result> {
-  const child = spawn(process.execPath, [cli, 'hash-password', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(cli, ['hash-password', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   track(child);
   let stdout = '';
   let stderr = '';
@@ -84,7 +84,7 @@ describe('tsweb hash-password', () => {
 import os, pty, sys, time, select, json
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], sys.argv[2], 'hash-password'] + json.loads(sys.argv[4]))
+    os.execv(sys.argv[1], [sys.argv[1], 'hash-password'] + json.loads(sys.argv[3]))
 out = b''
 def read_until(token, limit):
     global out
@@ -99,14 +99,14 @@ def read_until(token, limit):
             if not chunk:
                 return
             out += chunk
-for key, prompt in zip(json.loads(sys.argv[3]), [b'Enter password: ', b'Confirm password: ']):
+for key, prompt in zip(json.loads(sys.argv[2]), [b'Enter password: ', b'Confirm password: ']):
     read_until(prompt, 10)
     os.write(fd, key.encode())
 read_until(b'\\x00never', 10)
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(json.dumps({'code': os.waitstatus_to_exitcode(status), 'out': out.decode('utf-8', 'replace')}))
 `;
-    const r = spawnSync('python3', ['-c', script, process.execPath, cli, JSON.stringify(keys), JSON.stringify(args)], { encoding: 'utf8', timeout: 30000 });
+    const r = spawnSync('python3', ['-c', script, cli, JSON.stringify(keys), JSON.stringify(args)], { encoding: 'utf8', timeout: 30000 });
     const parsed = JSON.parse(r.stdout) as { code: number; out: string };
     return { code: parsed.code, stdout: parsed.out, stderr: r.stderr };
   }
@@ -136,7 +136,7 @@ describe('a hash from tsweb hash-password in basic_auth', () => {
       join(dir, 'Caddyfile'),
       `{\n\tadmin off\n}\n\n:${port} {\n\tbasic_auth {\n\t\tali ${hash}\n\t}\n\trespond "welcome {http.auth.user.id}"\n}\n`,
     );
-    const server = spawn(process.execPath, [cli, 'run'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn(cli, ['run'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'] });
     track(server);
     let log = '';
     server.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));

@@ -45,7 +45,7 @@ http://127.0.0.1:${p2} {
 }
 `,
     );
-    const child = spawn(process.execPath, [cli, 'run'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cli, ['run'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     let stderr = '';
     child.stderr!.setEncoding('utf8');

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'tsweb.cjs');
+const cli = join(root, 'dist', 'tsweb');
 
 /** Whether a port can be bound the way the example binds it (all interfaces). */
 function portFree(port: number): Promise<boolean> {
@@ -49,7 +49,7 @@ describe('npm start: Caddyfile.example', () => {
       const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
       if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
     }
-    child = spawn(process.execPath, [cli, 'run', '--config', 'Caddyfile.example'], { cwd: root, env: { PATH: process.env.PATH, HOME: root }, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(cli, ['run', '--config', 'Caddyfile.example'], { cwd: root, env: { PATH: process.env.PATH, HOME: root }, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (d: string) => (stderr += d));
     const end = Date.now() + 10_000;

@@ -89,7 +89,7 @@ describe('tsweb run', () => {
 
   it('serves a JSON config', async () => {
     const port = await freePort();
-    const json = { apps: { http: { servers: { s: { listen: [`127.0.0.1:${port}`], routes: [{ handle: [{ handler: 'static_response', body: 'from json', status_code: 202 }] }] } } } } };
+    const json = { admin: { disabled: true }, apps: { http: { servers: { s: { listen: [`127.0.0.1:${port}`], routes: [{ handle: [{ handler: 'static_response', body: 'from json', status_code: 202 }] }] } } } } };
     const dir = workdir({ 'config.json': JSON.stringify(json) });
     const p = start(['--config', 'config.json'], dir);
     await until(() => p.stderr().includes('serving initial configuration'), 'startup');
@@ -103,7 +103,7 @@ describe('tsweb run', () => {
     const blocker = createServer().listen(port, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
     try {
-      const dir = workdir({ 'c.json': JSON.stringify({ apps: { http: { servers: { s: { listen: [`127.0.0.1:${port}`] } } } } }) });
+      const dir = workdir({ 'c.json': JSON.stringify({ admin: { disabled: true }, apps: { http: { servers: { s: { listen: [`127.0.0.1:${port}`] } } } } }) });
       const p = start(['--config', 'c.json'], dir);
       expect(await p.exited).toBe(1);
       expect(p.stderr()).toMatch(new RegExp(`Error: loading initial config: loading new config: http app module: start: listening on 127\\.0\\.0\\.1:${port}: listen EADDRINUSE`));
@@ -112,8 +112,8 @@ describe('tsweb run', () => {
     }
   });
 
-  it('exits 1 when there is no config to run', async () => {
-    const p = start([], workdir({}));
+  it('exits 1 when --adapter names no config file (with no file at all it starts empty: e2e/admin.test.ts)', async () => {
+    const p = start(['--adapter', 'caddyfile'], workdir({}));
     expect(await p.exited).toBe(1);
     expect(p.stderr()).toMatch(/^Error: /m);
   });

@@ -14,7 +14,7 @@ import { brotliDecompressSync, gunzipSync, zstdDecompressSync } from 'node:zlib'
 import { freePort } from './cli-harness.js';
 
 const root = resolve(import.meta.dirname, '..');
-const cli = join(root, 'dist', 'tsweb.cjs');
+const cli = join(root, 'dist', 'tsweb');
 
 export type Who = 'caddy' | 'tsweb';
 
@@ -159,7 +159,7 @@ export async function startPair(template: string, prepare?: (dir: string) => voi
       writeFileSync(file, text);
       const { proc, log } = who === 'caddy'
         ? launch('caddy', ['run', '--config', file, '--adapter', 'caddyfile'], dir)
-        : launch(process.execPath, [cli, 'run', '--config', file], dir);
+        : launch(cli, ['run', '--config', file], dir);
       procs.push(proc);
       for (const n of names) await waitForPort(ports[who][n]!, proc, log);
     }

@@ -21,9 +21,13 @@
 //   regexp  matcher patterns (path_regexp, header_regexp, vars_regexp) on
 //           the engine src/go/regexp.ts picks, on re2js alone and on the old
 //           V8 translation; ns per exec and ratios; a pathological pattern.
+//   startup dist/tsweb (the single executable): `version` wall time and
+//           `run` from exec to the first byte of a served answer (polled
+//           with raw TCP connects), medians over 20 runs interleaved with
+//           `caddy version` / `caddy run`; `node dist/tsweb.cjs version` beside.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -571,9 +575,91 @@ async function benchRegexp({ runs }) {
   }
 }
 
+// ---------- startup ----------
+
+/**
+ * Milliseconds from spawning `cmd args` until the first byte of an answer to
+ * GET / on `port`: polled with raw TCP connects (no client library start-up
+ * in the way), the server killed afterwards.
+ */
+async function timeToFirstByte(cmd, args, cwd, port) {
+  const t0 = performance.now();
+  const child = spawn(cmd, args, { cwd, env: { PATH: process.env.PATH, HOME: cwd, XDG_DATA_HOME: cwd, XDG_CONFIG_HOME: cwd }, stdio: 'ignore' });
+  const exited = new Promise((r) => child.once('exit', r));
+  let gone = false;
+  exited.then(() => (gone = true));
+  const attempt = () =>
+    new Promise((res) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => sock.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
+      sock.once('data', () => {
+        res(performance.now() - t0);
+        sock.destroy();
+      });
+      sock.once('error', () => res(undefined));
+      sock.once('close', () => res(undefined));
+    });
+  try {
+    while (performance.now() - t0 < 15_000) {
+      if (gone) throw new Error(`${cmd} ${args.join(' ')} exited before serving`);
+      const t = await attempt();
+      if (t !== undefined) return t;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    throw new Error(`${cmd} did not answer on ${port} within 15 s`);
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/**
+ * dist/tsweb (the single executable) from exec to `version` done and to the
+ * first byte served by `run`, against caddy doing the same, interleaved.
+ */
+async function benchStartup({ runs, runsGiven }) {
+  if (!runsGiven) runs = 20;
+  const exe = join(root, 'dist', 'tsweb');
+  if (!existsSync(exe)) throw new Error(`${exe} is missing; run \`npm run build\``);
+  const withCaddy = hasCommand('caddy');
+  const dir = mkdtempSync(join(tmpdir(), 'tsweb-bench-'));
+  try {
+    const version = { tsweb: [], bundle: [], caddy: [] };
+    const firstByte = { tsweb: [], caddy: [] };
+    const pinnedNode = join(root, 'node_modules', 'node', 'bin', 'node');
+    for (let i = 0; i < runs; i++) {
+      version.tsweb.push(...timeProcess(exe, ['version'], dir, 1).times);
+      version.bundle.push(...timeProcess(pinnedNode, [builtCli, 'version'], dir, 1).times);
+      if (withCaddy) version.caddy.push(...timeProcess('caddy', ['version'], dir, 1).times);
+      for (const who of withCaddy ? ['tsweb', 'caddy'] : ['tsweb']) {
+        const port = await freePort();
+        const cfg = join(dir, `Caddyfile.${who}`);
+        writeFileSync(cfg, `{\n\tadmin off\n\tauto_https off\n}\n\n:${port} {\n\trespond "ok"\n}\n`);
+        const args = ['run', '--config', cfg, '--adapter', 'caddyfile'];
+        firstByte[who].push(await timeToFirstByte(who === 'tsweb' ? exe : 'caddy', args, dir, port));
+      }
+    }
+    const min = (xs) => Math.min(...xs);
+    const ratio = (a, b) => (b.length ? `${(median(a) / median(b)).toFixed(2)}x` : 'n/a');
+    console.log(`startup: ${runs} runs each, interleaved; caddy ${withCaddy ? caddyVersion() : 'not installed'}; target: first byte <= 150 ms`);
+    console.log(
+      table([
+        ['', 'median', 'min', 'vs caddy'],
+        ['dist/tsweb version', ms(median(version.tsweb)), ms(min(version.tsweb)), ratio(version.tsweb, version.caddy)],
+        ['node dist/tsweb.cjs version', ms(median(version.bundle)), ms(min(version.bundle)), ratio(version.bundle, version.caddy)],
+        ['caddy version', ms(withCaddy ? median(version.caddy) : undefined), ms(withCaddy ? min(version.caddy) : undefined), ''],
+        ['dist/tsweb run, first byte', ms(median(firstByte.tsweb)), ms(min(firstByte.tsweb)), ratio(firstByte.tsweb, firstByte.caddy)],
+        ['caddy run, first byte', ms(withCaddy ? median(firstByte.caddy) : undefined), ms(withCaddy ? min(firstByte.caddy) : undefined), ''],
+      ]),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------- driver ----------
 
-const benchmarks = { adapt: benchAdapt, static: benchStatic, proxy: benchProxy, regexp: benchRegexp };
+const benchmarks = { adapt: benchAdapt, static: benchStatic, proxy: benchProxy, regexp: benchRegexp, startup: benchStartup };
 
 async function main(argv) {
   let runs = 5;

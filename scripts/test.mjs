@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The one test command (README and .ci/run): system packages, a fresh bundle
-// (the CLI tests spawn it), then vitest. Ends with `N passed, N failed` on a
+// and dist/tsweb made from it (the end-to-end tests spawn the executable; an
+// unchanged bundle reuses the last one), then vitest. Ends with `N passed, N failed` on a
 // line of its own because CI reads that line, not vitest's summary.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';

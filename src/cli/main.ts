@@ -2,16 +2,23 @@
 // The composition root: registers every module (Caddyfile syntax and runtime).
 import '../modules/index.js';
 import { command as adapt } from './adapt.js';
+import { command as buildInfo } from './build_info.js';
 import type { Command } from './command.js';
+import { command as environ } from './environ.js';
 import { command as fileServer } from './file_server.js';
 import { command as fmt } from './fmt.js';
 import { command as hashPassword } from './hash_password.js';
 import { helpCommand, rootUsage, unknownCommandMessage } from './help.js';
+import { command as listModules } from './list_modules.js';
+import { command as reload } from './reload.js';
+import { command as respond } from './respond.js';
 import { command as run } from './run.js';
+import { command as start } from './start.js';
+import { command as stop } from './stop.js';
 import { command as validate } from './validate.js';
 import { command as version } from './version.js';
 
-const commands: Command[] = [adapt, fileServer, fmt, hashPassword, run, validate, version];
+const commands: Command[] = [adapt, buildInfo, environ, fileServer, fmt, hashPassword, listModules, reload, respond, run, start, stop, validate, version];
 commands.push(helpCommand(() => commands));
 
 async function main(argv: string[]): Promise<number> {

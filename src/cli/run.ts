@@ -1,24 +1,33 @@
 /**
  * `tsweb run`: Caddy's `caddy run` (cmd/commandfuncs.go cmdRun). Loads the
- * config (./Caddyfile by default), serves it in the foreground, and logs in
- * Caddy's style to stderr.
+ * config (./Caddyfile by default; none at all starts empty, with the admin
+ * API only), serves it in the foreground, and logs in Caddy's style to stderr.
  *
+ *   admin API          on localhost:2019 unless the config's `admin` says otherwise (TSWEB_ADMIN sets the default)
  *   SIGUSR1            reload the config file
  *   --watch            reload when the config file changes (polled every second, as Caddy does)
- *   SIGINT / SIGTERM   graceful stop; a second one forces the exit
+ *   --resume           run the last config loaded (autosaved) instead
+ *   --pingback         tell `tsweb start` the server is up
+ *   SIGINT / SIGTERM   graceful stop; a second one forces the exit; POST /stop does the same
  *
  * Exit codes as Caddy's: 0 after a clean stop, 1 when the config cannot be
  * loaded at start, 2 on a forced quit, 3 when the stop itself failed.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
+import { autosavePath } from '../admin/autosave.js';
+import { ConfigManager } from '../admin/config_manager.js';
+import { AdminController } from '../admin/controller.js';
+import type { ConfigAdapter } from '../admin/server.js';
 import { LoadError, Runtime } from '../runtime/runtime.js';
 import type { EngineLog } from '../core/log.js';
 import type { Command } from './command.js';
-import { loadEnvFiles } from './envfile.js';
+import { applyEnvFiles, environText } from './environ.js';
+import { describeFsError } from './envfile.js';
 import { type FlagSpec, flagsHelp } from './flags.js';
 import { type CliIO, processIO } from './io.js';
-import { adaptInput, checkAdapter, ConfigError, guessAdapter, readConfigFile, requireConfigFile, warningMessage } from './loadconfig.js';
+import { adaptInput, checkAdapter, ConfigError, configFileWithDefault, guessAdapter, readConfigFile, warningMessage } from './loadconfig.js';
 import { type CliLogger, type Fields, stderrLogger } from './log.js';
 import { serveUntilSignal } from './serve.js';
 import { runFlagsVerb } from './verb.js';
@@ -27,23 +36,36 @@ const flags: FlagSpec[] = [
   { name: 'config', short: 'c', type: 'string', valueName: 'file', help: 'Configuration file (default ./Caddyfile)' },
   { name: 'adapter', short: 'a', type: 'string', valueName: 'name', help: 'Name of config adapter to apply (default: caddyfile for Caddyfile* and *.caddyfile, else JSON)' },
   { name: 'envfile', type: 'list', valueName: 'file', help: 'Environment file(s) to load (repeatable)' },
+  { name: 'environ', short: 'e', type: 'bool', help: 'Print environment' },
+  { name: 'resume', short: 'r', type: 'bool', help: 'Use saved config, if any (and prefer over --config file)' },
   { name: 'watch', short: 'w', type: 'bool', help: 'Reload changed config file automatically' },
   { name: 'pidfile', type: 'string', valueName: 'file', help: 'Path of file to which to write process ID' },
+  { name: 'pingback', type: 'string', valueName: 'addr', help: 'Echo confirmation bytes to this address on success' },
 ];
 
 const usage = `Starts the tsweb process, optionally bootstrapped with an initial config
 file, and blocks indefinitely until the server is stopped; i.e. runs tsweb
 in "daemon" mode (foreground).
 
-Without --config, ./Caddyfile is used. Without --adapter, a file named
+Without --config, ./Caddyfile is used if there is one; with neither, tsweb
+starts with an empty config and its admin API (localhost:2019, or
+TSWEB_ADMIN), ready to be given a config. Without --adapter, a file named
 Caddyfile* or *.caddyfile is read as a Caddyfile and anything else as JSON.
 
+Every config loaded (at start, on reload, through the admin API) is saved to
+$XDG_CONFIG_HOME/tsweb/autosave.json unless admin.config.persist is false
+(persist_config off); --resume runs that saved config instead of --config.
+
+If --environ is specified, the environment as seen by the tsweb process is
+printed before starting (the same as the environ command).
+
 SIGUSR1 reloads the config file; with --watch, a change to the file does too.
-SIGINT or SIGTERM stops the server gracefully: it stops accepting, lets
-requests in flight finish within the http app's grace_period, then exits.
+SIGINT or SIGTERM (or POST /stop on the admin API) stops the server
+gracefully: it stops accepting, lets requests in flight finish within the
+http app's grace_period, then exits.
 
 Usage:
-  tsweb run [--config <path>] [--adapter <name>] [--envfile <path>] [--watch] [--pidfile <file>]
+  tsweb run [--config <path> [--adapter <name>]] [--envfile <path>] [--environ] [--resume] [--watch] [--pidfile <file>]
 
 Flags:
 ${flagsHelp(flags)}
@@ -89,49 +111,118 @@ async function readConfig(io: CliIO, log: CliLogger, src: Source): Promise<{ con
   }
 }
 
+/** The last config loaded, for --resume; null when there is none (not an error, as in Caddy). */
+function readAutosave(log: CliLogger, file: string, configFlag: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      log.log('info', '', 'no autosave file exists', { autosave_file: file });
+      return undefined;
+    }
+    throw new ConfigError(describeFsError('open', file, err));
+  }
+  if (configFlag === '') log.log('info', '', 'resuming from last configuration', { autosave_file: file });
+  else log.log('warn', '', '--config and --resume flags were used together; ignoring --config and resuming from last configuration', { autosave_file: file });
+  return adaptInput(text, file, '', {}).config;
+}
+
+/** --pingback: echo stdin's confirmation bytes (raw, not text) to the address `tsweb start` listens on. */
+async function pingback(address: string): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  const i = address.lastIndexOf(':');
+  await new Promise<void>((res, rej) => {
+    const sock = connect({ host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) }, () => sock.end(bytes, () => res()));
+    sock.on('error', (err) => rej(new ConfigError(`dialing confirmation address: ${err.message}`)));
+  });
+}
+
+/** The admin API's adapters (Content-Type text/caddyfile): the composition root hands them over. */
+function adminAdapters(env: Record<string, string | undefined>): Map<string, ConfigAdapter> {
+  return new Map<string, ConfigAdapter>([
+    [
+      'caddyfile',
+      (body) => {
+        const { config, warnings } = adaptInput(body, 'Caddyfile', 'caddyfile', env);
+        return { config, warnings: warnings.map((w) => ({ file: w.file, line: w.line, directive: w.directive, message: w.message })) };
+      },
+    ],
+  ]);
+}
+
 export async function runRun(args: string[], io: CliIO): Promise<number> {
   return runFlagsVerb(io, usage, args, flags, async (opts) => {
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
-    const env = loadEnvFiles(opts.lists.get('envfile')!, io.env, io.cwd);
     // Like `caddy run --envfile`: the file's variables join the process
     // environment ({env.*} at run time), without overriding what is set.
-    for (const [k, v] of Object.entries(env)) if (v !== undefined && io.env[k] === undefined) io.env[k] = v;
-    const file = requireConfigFile(io, log, opts.strings.get('config')!);
-    const adapter = guessAdapter(file, opts.strings.get('adapter')!);
-    if (adapter !== '' && adapter !== 'json') checkAdapter(adapter);
-    const src: Source = { file, adapter, env };
-    const configFiles = file === '-' ? [] : [resolve(io.cwd, file)];
+    const env = applyEnvFiles(opts.lists.get('envfile')!, io);
+    if (opts.bools.get('environ')) io.stdout(environText(io.env, io.cwd));
 
-    log.log('info', '', file === '-' ? 'using config from stdin' : 'using config from file', file === '-' ? {} : { file });
-    let { config, text: lastText } = await readConfig(io, log, src);
+    const configFlag = opts.strings.get('config')!;
+    const adapterFlag = opts.strings.get('adapter')!;
+    const autosave = autosavePath(io.env);
+    let config: unknown = undefined;
+    let src: Source | null = null;
+    let lastText = '';
+    if (opts.bools.get('resume')) config = readAutosave(log, autosave, configFlag);
+    if (config === undefined) {
+      if (adapterFlag !== '' && configFlag === '') throw new ConfigError('cannot adapt config without config file (use --config)');
+      const file = configFileWithDefault(io, log, configFlag);
+      if (file !== '') {
+        const adapter = guessAdapter(file, adapterFlag);
+        if (adapter !== '' && adapter !== 'json') checkAdapter(adapter);
+        src = { file, adapter, env };
+        log.log('info', '', file === '-' ? 'using config from stdin' : 'using config from file', file === '-' ? {} : { file });
+        ({ config, text: lastText } = await readConfig(io, log, src));
+      } else {
+        config = null;
+      }
+    }
+    const configFiles = src === null || src.file === '-' ? [] : [resolve(io.cwd, src.file)];
+
+    // Written before the load, which may take a while (caddyserver/caddy#5477); removed on exit.
+    const pidfile = opts.strings.get('pidfile')! === '' ? '' : resolve(io.cwd, opts.strings.get('pidfile')!);
+    if (pidfile !== '') {
+      try {
+        writeFileSync(pidfile, `${process.pid}\n`, { mode: 0o600 });
+      } catch (err) {
+        log.log('error', '', 'unable to write PID file', { pidfile, error: (err as Error).message });
+      }
+    }
 
     let debug = wantsDebug(config);
-    const runtime = new Runtime({ log: engineLog(log, () => debug), env });
+    const elog = engineLog(log, () => debug);
+    let stopServer: () => Promise<void> = async () => {};
+    // The admin endpoint follows each config's `admin` through the Runtime's load hook.
+    let admin: AdminController | null = null;
+    const runtime: Runtime = new Runtime({ log: elog, env, onLoad: (c) => admin!.onLoad(c) });
+    const manager = new ConfigManager(runtime, { log: elog, autosaveFile: autosave, loadOptions: () => ({ configFiles }) });
+    admin = new AdminController({ manager, adapters: adminAdapters(env), stop: () => stopServer(), log: elog, env: io.env });
     try {
-      await runtime.load(config, { configFiles });
+      await manager.load(config, true);
     } catch (err) {
       if (err instanceof LoadError) throw new ConfigError(`loading initial config: ${err.message}`);
       throw err;
     }
-    const pidfile = opts.strings.get('pidfile')!;
-    if (pidfile !== '') writeFileSync(resolve(io.cwd, pidfile), `${process.pid}\n`);
     log.log('info', '', 'serving initial configuration');
+    const pingbackAddr = opts.strings.get('pingback')!;
+    if (pingbackAddr !== '') await pingback(pingbackAddr);
 
     // One reload at a time; a reload asked for while one runs happens after it.
     let reloading: Promise<void> = Promise.resolve();
     const reload = (why: string, fields: Fields = {}): Promise<void> => {
       reloading = reloading.then(async () => {
+        if (src === null) return;
         try {
           log.log('info', '', why, fields);
           const next = await readConfig(io, log, src);
-          if (next.text === lastText && JSON.stringify(next.config) === JSON.stringify(config)) {
-            log.log('info', '', 'config is unchanged');
-            return;
-          }
-          await runtime.load(next.config, { configFiles });
-          config = next.config;
           lastText = next.text;
-          debug = wantsDebug(config);
+          // An unchanged config is not reloaded ("config is unchanged"), as in Caddy.
+          if ((await manager.load(next.config, false)) === 'unchanged') return;
+          debug = wantsDebug(next.config);
           log.log('info', '', 'load complete');
         } catch (err) {
           // The running config keeps serving; say why the new one was refused.
@@ -142,8 +233,8 @@ export async function runRun(args: string[], io: CliIO): Promise<number> {
     };
 
     let watcher: NodeJS.Timeout | undefined;
-    if (opts.bools.get('watch') && file !== '-') {
-      const path = resolve(io.cwd, file);
+    if (opts.bools.get('watch') && src !== null && src.file !== '-') {
+      const path = resolve(io.cwd, src.file);
       log.log('info', '', 'watching config file for changes', { config_file: path });
       let lastSeen = lastText;
       watcher = setInterval(() => {
@@ -159,18 +250,24 @@ export async function runRun(args: string[], io: CliIO): Promise<number> {
       }, 1000);
     }
 
-    return serveUntilSignal(runtime, log, {
+    const code = await serveUntilSignal(runtime, log, {
       onReload: () => {
-        if (file === '-') {
-          log.log('warn', '', 'not reloading: the config came from stdin');
+        if (src === null || src.file === '-') {
+          log.log('warn', '', src === null ? 'not reloading: there is no config file' : 'not reloading: the config came from stdin');
           return;
         }
-        void reload('received SIGUSR1; reloading config', { signal: 'SIGUSR1', config_file: file });
+        void reload('received SIGUSR1; reloading config', { signal: 'SIGUSR1', config_file: src.file });
       },
       beforeStop: () => {
         if (watcher !== undefined) clearInterval(watcher);
       },
+      bindStop: (stop) => {
+        stopServer = stop;
+      },
     });
+    await admin.close();
+    if (pidfile !== '') rmSync(pidfile, { force: true });
+    return code;
   });
 }
 

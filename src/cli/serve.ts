@@ -6,6 +6,11 @@ export interface ServeHooks {
   onReload?: () => void;
   /** Called once when a stop begins (e.g. stop watching the config file). */
   beforeStop?: () => void;
+  /**
+   * Receives a function that stops the server as a first signal would (the
+   * admin API's POST /stop); it resolves once the apps have stopped.
+   */
+  bindStop?: (stop: () => Promise<void>) => void;
 }
 
 /**
@@ -33,17 +38,14 @@ export function serveUntilSignal(runtime: Runtime, log: CliLogger, hooks: ServeH
       setTimeout(() => process.exit(code), 2000).unref();
       done(code);
     };
-    const onStop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        log.log('warn', '', 'force quit', { signal });
-        process.exit(2);
-      }
+    let stopped: Promise<void> | undefined;
+    const stop = (fields: { signal?: NodeJS.Signals }): Promise<void> => {
+      if (stopped !== undefined) return stopped;
       stopping = true;
-      log.log('info', '', 'shutting down apps, then terminating', { signal });
       hooks.beforeStop?.();
-      runtime.stop().then(
+      stopped = runtime.stop().then(
         () => {
-          log.log('info', '', 'shutdown complete', { signal, exit_code: 0 });
+          log.log('info', '', 'shutdown complete', { ...fields, exit_code: 0 });
           finish(0);
         },
         (err) => {
@@ -51,7 +53,17 @@ export function serveUntilSignal(runtime: Runtime, log: CliLogger, hooks: ServeH
           finish(3);
         },
       );
+      return stopped;
     };
+    const onStop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.log('warn', '', 'force quit', { signal });
+        process.exit(2);
+      }
+      log.log('info', '', 'shutting down apps, then terminating', { signal });
+      void stop({ signal });
+    };
+    hooks.bindStop?.(() => stop({}));
     process.on('uncaughtException', onUncaught);
     process.on('unhandledRejection', onUncaught);
     if (hooks.onReload) process.on('SIGUSR1', onReload);

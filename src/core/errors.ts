@@ -54,3 +54,13 @@ export function writeStatus(ctx: Ctx, status: number): void {
   // Go's reason phrase ("I'm a teapot"), which is what Caddy's clients see.
   w.statusMessage = statusText(status);
 }
+
+/**
+ * The end of an error route chain: the error's status and nothing else
+ * (Caddy's errorEmptyHandler), for error routes that fall through or end
+ * in a terminal route.
+ */
+export function errorEnd(ctx: Ctx): Promise<void> {
+  if (ctx.error) writeStatus(ctx, errorStatus(ctx.error));
+  return Promise.resolve();
+}

@@ -5,6 +5,7 @@
  * printed as ::ffff:a.b.c.d) and Prefix.Contains, which never matches across
  * families and never matches an address with a zone.
  */
+import { joinHostPort, splitHostPortOrReason } from './hostport.js';
 
 export interface Addr {
   /** 4 bytes for IPv4, 16 for IPv6 (IPv4-mapped addresses stay 16 bytes, as in netip). */
@@ -236,26 +237,8 @@ export function socketAddress(address: string | undefined): string {
  * fail (missing port, too many colons, stray brackets).
  */
 export function splitHostPort(hostport: string): [string, string] | null {
-  const i = hostport.lastIndexOf(':');
-  if (i < 0) return null;
-  let host: string;
-  let j = 0;
-  let k = 0;
-  if (hostport[0] === '[') {
-    const end = hostport.indexOf(']');
-    if (end < 0 || end + 1 === hostport.length || end + 1 !== i) return null;
-    host = hostport.slice(1, end);
-    j = 1;
-    k = end + 1;
-  } else {
-    host = hostport.slice(0, i);
-    if (host.includes(':')) return null;
-  }
-  if (hostport.indexOf('[', j) >= 0 || hostport.indexOf(']', k) >= 0) return null;
-  return [host, hostport.slice(i + 1)];
+  const r = splitHostPortOrReason(hostport);
+  return typeof r === 'string' ? null : r;
 }
 
-/** net.JoinHostPort. */
-export function joinHostPort(host: string, port: string | number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+export { joinHostPort };

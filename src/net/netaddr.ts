@@ -5,6 +5,7 @@
  * from them.
  */
 
+import { joinHostPort, splitHostPortOrReason } from './hostport.js';
 import { addrString, is4In6, parseAddr } from './ip.js';
 
 export class AddrError extends Error {}
@@ -15,30 +16,8 @@ export class AddrError extends Error {}
  * Go's error text.
  */
 export function trySplitHostPort(hostport: string): [string, string] | string {
-  const fail = (why: string) => `address ${hostport}: ${why}`;
-  const i = hostport.lastIndexOf(':');
-  if (i < 0) return fail('missing port in address');
-  let host: string;
-  let j = 0;
-  let k = 0;
-  if (hostport[0] === '[') {
-    const end = hostport.indexOf(']');
-    if (end < 0) return fail("missing ']' in address");
-    if (end + 1 === hostport.length) return fail('missing port in address');
-    if (end + 1 !== i) {
-      if (hostport[end + 1] === ':') return fail('too many colons in address');
-      return fail('missing port in address');
-    }
-    host = hostport.slice(1, end);
-    j = 1;
-    k = end + 1;
-  } else {
-    host = hostport.slice(0, i);
-    if (host.includes(':')) return fail('too many colons in address');
-  }
-  if (hostport.indexOf('[', j) >= 0) return fail("unexpected '[' in address");
-  if (hostport.indexOf(']', k) >= 0) return fail("unexpected ']' in address");
-  return [host, hostport.slice(i + 1)];
+  const r = splitHostPortOrReason(hostport);
+  return typeof r === 'string' ? `address ${hostport}: ${r}` : r;
 }
 
 /** net.SplitHostPort: `host:port`, `[v6]:port`; throws AddrError like Go. */
@@ -48,10 +27,7 @@ export function splitHostPort(hostport: string): [string, string] {
   return r;
 }
 
-/** net.JoinHostPort: brackets hosts that contain a colon. */
-export function joinHostPort(host: string, port: string): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+export { joinHostPort };
 
 /**
  * If `host` is an IPv6 address that is not IPv4-mapped, returns its canonical
@@ -140,4 +116,31 @@ export function networkAddressString(na: NetworkAddress): string {
   if (network === 'tcp' && (na.host !== '' || port !== '')) network = '';
   if (isUnixNetwork(na.network) || isFdNetwork(na.network)) return joinNetworkAddress(network, na.host, '');
   return joinNetworkAddress(network, na.host, port);
+}
+
+/** A reverse_proxy dial address: tcp `host:port`, or a unix socket path. */
+export interface DialAddress {
+  network: 'tcp' | 'unix';
+  /** host (unbracketed) and port for tcp; the socket path for unix. */
+  host: string;
+  port: string;
+  path: string;
+}
+
+/** Caddy's ParseNetworkAddress for a single dial address: "host:port", "[::1]:80", "unix//path". */
+export function parseDialAddress(dial: string): DialAddress {
+  let network = 'tcp';
+  let rest = dial;
+  const slash = dial.indexOf('/');
+  if (slash > 0 && !dial.slice(0, slash).includes(':')) {
+    network = dial.slice(0, slash);
+    rest = dial.slice(slash + 1);
+  }
+  if (network === 'unix') return { network: 'unix', host: '', port: '', path: rest };
+  if (network !== 'tcp' && network !== 'tcp4' && network !== 'tcp6') throw new Error(`upstream ${dial}: network ${network} is not supported`);
+  const hp = splitHostPortOrReason(rest);
+  if (typeof hp === 'string') throw new Error(`upstream ${dial}: missing port in address`);
+  const [host, port] = hp;
+  if (!/^\d+$/.test(port) || Number(port) > 65535) throw new Error(`upstream ${dial}: invalid port "${port}"`);
+  return { network: 'tcp', host, port, path: '' };
 }

@@ -36,6 +36,15 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Where `output stdout` / `output stderr` logs go instead of the process's streams (tests). */
   logStreams?: StdStreams;
+  /**
+   * Takes part in every load without the Runtime knowing what for (the CLI
+   * wires the admin endpoint here, which follows the config's `admin`).
+   * Called after the config's logs are set up and before its apps
+   * provision, where Caddy replaces its admin endpoint; throwing refuses the
+   * config with that error. The function it returns is called once the load
+   * is decided: `true` after the swap, `false` when the load failed.
+   */
+  onLoad?: (config: JSONObject) => Promise<(loaded: boolean) => void>;
 }
 
 /** A path into the config JSON: object keys and array indexes. */
@@ -86,8 +95,10 @@ export class Runtime {
   private readonly shared = new Map<string, unknown>();
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private readonly onLoad: RuntimeOptions['onLoad'];
 
   constructor(opts: RuntimeOptions = {}) {
+    this.onLoad = opts.onLoad;
     this.bootLog = opts.log ?? silentLog;
     this.logStreams = opts.logStreams;
     this.env = opts.env ?? process.env;
@@ -167,12 +178,23 @@ export class Runtime {
       },
     };
 
+    let settle: (loaded: boolean) => void = () => {};
+    if (this.onLoad !== undefined) {
+      try {
+        settle = await this.onLoad(json);
+      } catch (err) {
+        await logging.close();
+        throw new LoadError((err as Error).message, { cause: err });
+      }
+    }
+
     const apps: Array<[string, App]> = [];
     try {
       for (const [name, mod] of appModules) {
         if (name in appsJSON) apps.push([name, mod.provision(appsJSON[name], ctx)]);
       }
     } catch (err) {
+      settle(false);
       await this.discard(apps, []);
       await logging.close();
       const isBug = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError;
@@ -189,6 +211,7 @@ export class Runtime {
       }
     } catch (err) {
       this.startingLogging = null;
+      settle(false);
       await this.discard(apps, started);
       await logging.close();
       throw new LoadError((err as Error).message, { cause: err });
@@ -197,6 +220,7 @@ export class Runtime {
     const old = this.current;
     this.startingLogging = null;
     this.current = { json, ids, apps, logging };
+    settle(true);
     // The old apps drain in the background; the caller does not wait for slow requests.
     // Their logs close after them: their last requests still write their access lines.
     if (old !== null) void this.retire(old, false);

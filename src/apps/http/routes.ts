@@ -13,7 +13,7 @@
  * Everything is decided here; per request the list is walked by index with
  * one small closure per step.
  */
-import { errorStatus, writeStatus } from '../../core/errors.js';
+import { errorEnd } from '../../core/errors.js';
 import { ProvisionError, type ProvisionScope } from './provision.js';
 import { compileMatcherSets } from './matcher_sets.js';
 import { handlerModules, type JSONObject, matcherModules, type ProvisionEnv } from '../../core/registry.js';
@@ -42,10 +42,6 @@ function groupsOf(ctx: Ctx): Set<string> {
 /** A terminal route ends the chain: nothing more, or, in error routes, the error's status. */
 const endChain: Next = () => Promise.resolve();
 
-function errorEnd(ctx: Ctx): Promise<void> {
-  if (ctx.error) writeStatus(ctx, errorStatus(ctx.error));
-  return Promise.resolve();
-}
 
 /**
  * `next` may run the rest of the chain once. A handler calling it twice

@@ -17,7 +17,7 @@ import type { NodeResponseWriter } from './node_response.js';
 import { Duration } from '../../log/value.js';
 import { type ClientIPOptions, compileClientIPOptions, createCtx, type CtxInfo } from '../../core/context.js';
 import { durationMs } from '../../go/duration.js';
-import { AbortRequest, errorStatus, toHandlerError, withError, writeStatus } from '../../core/errors.js';
+import { AbortRequest, errorEnd, errorStatus, toHandlerError, withError, writeStatus } from '../../core/errors.js';
 import { displayAddress, type ListenAddress, parseListenAddresses } from './listen.js';
 import type { EngineLog } from '../../core/log.js';
 import { ProvisionError, type ProvisionScope, serverScope } from './provision.js';
@@ -48,11 +48,6 @@ import { isObject as isObj } from '../../go/json.js';
 
 const noop: Next = () => Promise.resolve();
 
-/** The end of the error routes: the error's status, nothing else (Caddy's errorEmptyHandler). */
-function errorEnd(ctx: Ctx): Promise<void> {
-  if (ctx.error) writeStatus(ctx, errorStatus(ctx.error));
-  return Promise.resolve();
-}
 
 /** Answers as Go's net/http does for requests it refuses itself: status text, plain body, close. */
 export function refuse(w: NodeResponseWriter, status: number, text: string): void {

@@ -15,6 +15,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ResponseWriter } from '../../core/response.js';
 import bcrypt from 'bcryptjs';
+import type { BasicAuth } from './config.js';
 
 export interface AuthResult {
   user?: string;
@@ -60,31 +61,8 @@ async function bcryptMatches(hash: string, password: string): Promise<boolean> {
   return computed.length === expected.length && timingSafeEqual(computed, expected);
 }
 
-import { isObject as isObj } from '../../go/json.js';
-
-export function compileBasicAuth(config: Record<string, unknown>): Authenticator {
-  const hashCfg = config.hash ?? { algorithm: 'bcrypt' };
-  if (!isObj(hashCfg)) throw new Error('hash: must be an object');
-  const algorithm = hashCfg.algorithm ?? 'bcrypt';
-  if (algorithm !== 'bcrypt') {
-    if (algorithm === 'argon2id') throw new Error('loading password hasher module: argon2id is not supported by tsweb yet');
-    throw new Error(`loading password hasher module: unknown module: http.authentication.hashes.${String(algorithm)}`);
-  }
-
-  const accounts = new Map<string, string>();
-  const list = config.accounts ?? [];
-  if (!Array.isArray(list)) throw new Error('accounts: must be a list');
-  list.forEach((acct: unknown, i: number) => {
-    if (!isObj(acct)) throw new Error(`account ${i}: must be an object`);
-    const username = typeof acct.username === 'string' ? acct.username : '';
-    let password = typeof acct.password === 'string' ? acct.password : '';
-    if (username === '' || password === '') throw new Error(`account ${i}: username and password are required`);
-    // Older Caddyfiles hold the hash base64-encoded; current ones hold it as is.
-    if (!password.startsWith('$')) password = Buffer.from(password, 'base64').toString('latin1');
-    if (accounts.has(username)) throw new Error(`account ${i}: username is not unique: ${username}`);
-    accounts.set(username, password);
-  });
-  const realm = typeof config.realm === 'string' && config.realm !== '' ? config.realm : 'restricted';
+export function compileBasicAuth(config: BasicAuth): Authenticator {
+  const { accounts, realm } = config;
   const challenge = `Basic realm="${realm}"`;
   const firstCost = [...accounts.values()].map((h) => BCRYPT.exec(h)?.[1]).find((c) => c !== undefined) ?? '14';
   const fake = fakeHash(firstCost);

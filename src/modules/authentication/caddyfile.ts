@@ -9,11 +9,11 @@
  */
 import type { Helper } from '../../adapt/helper.js';
 import { handlerDirective } from '../../adapt/registry.js';
-import type { HandlerJSON, JSONObject } from '../../adapt/types.js';
+import type { AccountConfig, AuthenticationConfig, HTTPBasicAuthConfig } from './config.js';
 
 const algorithms = ['bcrypt', 'argon2id'];
 
-function parseBasicAuth(h: Helper): HandlerJSON {
+function parseBasicAuth(h: Helper): AuthenticationConfig {
   h.next(); // directive name
   if (h.val() === 'basicauth') h.warn("the 'basicauth' directive is deprecated, please use 'basic_auth' instead!");
 
@@ -23,7 +23,7 @@ function parseBasicAuth(h: Helper): HandlerJSON {
   const realm = args[1];
   if (!algorithms.includes(algorithm)) throw h.err(`unrecognized hash algorithm: ${algorithm}`);
 
-  const accounts: { username: string; password: string }[] = [];
+  const accounts: AccountConfig[] = [];
   while (h.nextBlock(0)) {
     const username = h.val();
     const password = h.nextArg() ? h.val() : '';
@@ -33,7 +33,7 @@ function parseBasicAuth(h: Helper): HandlerJSON {
   }
 
   // Field order of Caddy's HTTPBasicAuth: hash, accounts, realm, hash_cache.
-  const basic: JSONObject = { hash: { algorithm } };
+  const basic: HTTPBasicAuthConfig = { hash: { algorithm } };
   if (accounts.length) basic.accounts = accounts;
   if (realm) basic.realm = realm;
   basic.hash_cache = {};

@@ -8,27 +8,12 @@
  * hash) counts as not authenticated, as Caddy logs it and moves on.
  */
 import { handlerModule } from '../../core/registry.js';
-import { HandlerError } from '../../core/types.js';
+import { type Handler, HandlerError } from '../../core/types.js';
 import { type Authenticator, compileBasicAuth } from './basic_auth.js';
+import { type Authentication, decodeAuthentication } from './config.js';
 
-const providerModules: Record<string, (config: Record<string, unknown>) => Authenticator> = {
-  http_basic: compileBasicAuth,
-};
-
-export const authenticationHandler = handlerModule('authentication', (config) => {
-  const providers: Authenticator[] = [];
-  const raw = config.providers ?? {};
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('providers: must be an object');
-  for (const [name, cfg] of Object.entries(raw as Record<string, unknown>)) {
-    const make = providerModules[name];
-    if (make === undefined) throw new Error(`loading authentication providers: unknown module: http.authentication.providers.${name}`);
-    if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) throw new Error(`providers.${name}: must be an object`);
-    try {
-      providers.push(make(cfg as Record<string, unknown>));
-    } catch (err) {
-      throw new Error(`loading authentication providers: position ${name}: ${(err as Error).message}`);
-    }
-  }
+function provision(config: Authentication): Handler {
+  const providers: Authenticator[] = config.providers.map((p) => compileBasicAuth(p));
 
   return async (ctx, next) => {
     for (const provider of providers) {
@@ -39,4 +24,6 @@ export const authenticationHandler = handlerModule('authentication', (config) =>
     }
     throw new HandlerError(401, 'not authenticated');
   };
-});
+}
+
+export const authenticationHandler = handlerModule('authentication', { decode: decodeAuthentication, provision });

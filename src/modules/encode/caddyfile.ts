@@ -18,10 +18,11 @@ import type { Dispenser } from '../../caddyfile/dispenser.js';
 import type { ResponseMatcherJSON } from '../headers/caddyfile_ops.js';
 import { handlerDirective } from '../../adapt/registry.js';
 import { parseNamedResponseMatcher } from '../headers/caddyfile_response_matcher.js';
-import type { JSONObject } from '../../adapt/types.js';
 import { atoi, parseBool } from '../../go/units.js';
+import type { BrotliConfig, EncodeConfig, EncodingsConfig, GzipConfig, ZstdConfig } from './config.js';
 
-type EncoderParser = (d: Dispenser) => JSONObject;
+type EncoderJSON = GzipConfig | ZstdConfig | BrotliConfig;
+type EncoderParser = (d: Dispenser) => EncoderJSON;
 
 const zstdLevels = ['fastest', 'default', 'better', 'best'];
 
@@ -38,14 +39,14 @@ const encoders: Record<string, EncoderParser> = {
   },
   zstd(d) {
     d.next(); // option name
-    const out: JSONObject = {};
+    const out: ZstdConfig = {};
     const levelErr = (): Error =>
       d.err("unexpected compression level, use one of 'fastest', 'better', 'best', 'default'");
     const args = d.remainingArgs();
     if (args.length > 1) throw d.argErr();
     if (args.length === 1) {
       if (!zstdLevels.includes(args[0]!)) throw levelErr();
-      out.level = args[0];
+      out.level = args[0] as ZstdConfig['level'];
     }
     for (const nesting = d.getNesting(); d.nextBlock(nesting); ) {
       switch (d.val()) {
@@ -54,7 +55,7 @@ const encoders: Record<string, EncoderParser> = {
           if (a.length !== 1) throw d.argErr();
           if (out.level !== undefined) throw d.err('compression level already specified');
           if (!zstdLevels.includes(a[0]!)) throw levelErr();
-          out.level = a[0];
+          out.level = a[0] as ZstdConfig['level'];
           break;
         }
         case 'checksum': {
@@ -102,7 +103,8 @@ export const encodeDirective = handlerDirective('encode', (h) => {
   h.next(); // directive name
   const prefer: string[] = [];
   let formats = h.remainingArgs();
-  const encodings: JSONObject = {};
+  // By name as written; only names of EncodingsConfig get past the check below.
+  const encodings: Record<string, EncoderJSON> = {};
   let minLength: number | undefined;
   let match: ResponseMatcherJSON | undefined;
 
@@ -142,9 +144,9 @@ export const encodeDirective = handlerDirective('encode', (h) => {
     prefer.push(f);
   }
 
-  const out: JSONObject = { handler: 'encode', encodings };
+  const out: EncodeConfig = { handler: 'encode', encodings: encodings as EncodingsConfig };
   if (prefer.length) out.prefer = prefer;
   if (minLength) out.minimum_length = minLength;
   if (match) out.match = match;
-  return out as { handler: string };
+  return out;
 });

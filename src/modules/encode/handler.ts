@@ -25,24 +25,14 @@ import type { Transform } from 'node:stream';
 import { handlerModule } from '../../core/registry.js';
 import { acceptedEncodings } from '../../core/accept_encoding.js';
 import { compileEncoders, type EncoderFactory } from './encoders.js';
+import { decodeEncode, type Encode } from './config.js';
+import type { Handler } from '../../core/types.js';
 import { type ResponseWriter, ResponseWriterWrapper } from '../../core/response.js';
 import { compileResponseMatcher, type ResponseMatcher } from '../../core/response_matcher.js';
 import { detectContentType } from '../../go/sniff.js';
 
-const DEFAULT_MIN_LENGTH = 512;
-
-/** Caddy's default `match`: common text-based types (encode.go). */
-const DEFAULT_TYPES = [
-  'application/atom+xml*', 'application/eot*', 'application/font*', 'application/geo+json*', 'application/graphql+json*',
-  'application/javascript*', 'application/json*', 'application/ld+json*', 'application/manifest+json*', 'application/opentype*',
-  'application/otf*', 'application/rss+xml*', 'application/truetype*', 'application/ttf*', 'application/vnd.api+json*',
-  'application/vnd.ms-fontobject*', 'application/wasm*', 'application/x-httpd-cgi*', 'application/x-javascript*',
-  'application/x-opentype*', 'application/x-otf*', 'application/x-perl*', 'application/x-protobuf*', 'application/x-ttf*',
-  'application/xhtml+xml*', 'application/xml*', 'font/ttf*', 'font/otf*', 'image/svg+xml*', 'image/vnd.microsoft.icon*',
-  'image/x-icon*', 'multipart/bag*', 'multipart/mixed*', 'text/*',
-];
-
-interface EncodeConfig {
+/** What one response's writer needs. */
+interface WriterConfig {
   name: string;
   factory: EncoderFactory;
   minLength: number;
@@ -93,7 +83,7 @@ class EncodingWriter extends ResponseWriterWrapper {
 
   constructor(
     w: ResponseWriter,
-    private readonly cfg: EncodeConfig,
+    private readonly cfg: WriterConfig,
   ) {
     super(w);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
@@ -300,20 +290,10 @@ class EncodingWriter extends ResponseWriterWrapper {
   }
 }
 
-export const encodeHandler = handlerModule('encode', (config) => {
-  const encoders = compileEncoders(config.encodings);
-  const prefer = config.prefer ?? [];
-  if (!Array.isArray(prefer) || prefer.some((p) => typeof p !== 'string')) throw new Error('prefer: must be a list of encoding names');
-  const seen = new Set<string>();
-  for (const name of prefer as string[]) {
-    if (!encoders.has(name)) throw new Error(`encoding ${name} not enabled`);
-    if (seen.has(name)) throw new Error(`encoding ${name} is duplicated in prefer`);
-    seen.add(name);
-  }
-  const minRaw = config.minimum_length ?? 0;
-  if (typeof minRaw !== 'number' || !Number.isInteger(minRaw) || minRaw < 0) throw new Error('minimum_length: must be a non-negative integer');
-  const minLength = minRaw === 0 ? DEFAULT_MIN_LENGTH : minRaw;
-  const match = compileResponseMatcher(config.match ?? { headers: { 'Content-Type': DEFAULT_TYPES } }, 'match');
+function provision(config: Encode): Handler {
+  const encoders = compileEncoders(config.encoders);
+  const { prefer, minLength } = config;
+  const match = compileResponseMatcher(config.match, 'match');
 
   return async (ctx, next) => {
     const { req } = ctx;
@@ -323,7 +303,7 @@ export const encodeHandler = handlerModule('encode', (config) => {
     const ae = req.headers['accept-encoding'];
     const ws = req.headers['sec-websocket-key'];
     let chosen: string | undefined;
-    for (const name of acceptedEncodings(Array.isArray(ae) ? ae.join(',') : ae, typeof ws === 'string' ? ws : undefined, prefer as string[])) {
+    for (const name of acceptedEncodings(Array.isArray(ae) ? ae.join(',') : ae, typeof ws === 'string' ? ws : undefined, prefer)) {
       if (encoders.has(name)) {
         chosen = name;
         break;
@@ -340,4 +320,6 @@ export const encodeHandler = handlerModule('encode', (config) => {
       await writer.finish();
     }
   };
-});
+}
+
+export const encodeHandler = handlerModule('encode', { decode: decodeEncode, provision });

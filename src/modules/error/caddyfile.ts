@@ -7,8 +7,8 @@
  * status; anything else is the message.
  */
 import { handlerDirective } from '../../adapt/registry.js';
-import type { JSONObject } from '../../adapt/types.js';
 import { weakString } from '../../adapt/weakstring.js';
+import type { ErrorConfig } from './config.js';
 
 export const errorDirective = handlerDirective('error', (h) => {
   h.next(); // directive name
@@ -39,8 +39,8 @@ export const errorDirective = handlerDirective('error', (h) => {
     }
   }
 
-  const out: JSONObject = { handler: 'error' };
+  const out: ErrorConfig = { handler: 'error' };
   if (message) out.error = message;
   if (status) out.status_code = weakString(status);
-  return out as { handler: string };
+  return out;
 });

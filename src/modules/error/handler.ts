@@ -5,17 +5,18 @@
  */
 import { handlerModule } from '../../core/registry.js';
 import { compileTemplate } from '../../core/replacer.js';
-import { HandlerError } from '../../core/types.js';
-import { compileStatus } from '../../core/status.js';
+import { type Handler, HandlerError } from '../../core/types.js';
+import { decodeError, type StaticError } from './config.js';
 
-export const errorHandler = handlerModule('error', (config) => {
-  if (config.error !== undefined && typeof config.error !== 'string') throw new Error('error: must be a string');
-  const status = compileStatus(config.status_code, 'status_code');
+function provision(config: StaticError): Handler {
+  const { status } = config;
   // Current Caddy replaces known placeholders in the message (2.6.2 did not).
-  const message = compileTemplate(config.error ?? '', 'keep');
+  const message = compileTemplate(config.message, 'keep');
   return async (ctx) => {
     // StaticError always wraps a Go error, so an empty message stays empty in {err.message}.
     const text = message(ctx.repl);
     throw new HandlerError(status === null ? 500 : status(ctx.repl), text, new Error(text));
   };
-});
+}
+
+export const errorHandler = handlerModule('error', { decode: decodeError, provision });

@@ -18,7 +18,7 @@
 import * as path from 'node:path';
 import { handlerDirective } from '../../adapt/registry.js';
 import type { Helper } from '../../adapt/helper.js';
-import type { JSONObject } from '../../adapt/types.js';
+import type { BrowseJSON, FileServerConfig } from './config.js';
 import { atoi } from '../../go/units.js';
 import { weakString } from '../../adapt/weakstring.js';
 
@@ -27,8 +27,8 @@ const precompressors = ['br', 'zstd', 'gzip'];
 
 export const fileServerDirective = handlerDirective('file_server', (h) => {
   h.next(); // directive name
-  const fsrv: JSONObject = {};
-  let browse: JSONObject | undefined;
+  const fsrv: FileServerConfig = { handler: 'file_server' };
+  let browse: BrowseJSON | undefined;
   const args = h.remainingArgs();
   if (args.length > 1 || (args.length === 1 && args[0] !== 'browse')) throw h.argErr();
   if (args.length === 1) browse = {};
@@ -143,12 +143,16 @@ export const fileServerDirective = handlerDirective('file_server', (h) => {
     fsrv.precompressed_order = precompressedOrder;
   }
   if (etagExts) fsrv.etag_file_extensions = etagExts;
-  return { handler: 'file_server', ...fsrv };
+  return fsrv;
 });
 
-function orderBrowse(b: JSONObject): JSONObject {
-  const out: JSONObject = {};
-  for (const k of ['template_file', 'reveal_symlinks', 'sort', 'file_limit']) if (b[k] !== undefined) out[k] = b[k];
+function orderBrowse(b: BrowseJSON): BrowseJSON {
+  const { template_file, reveal_symlinks, sort, file_limit } = b;
+  const out: BrowseJSON = {};
+  if (template_file !== undefined) out.template_file = template_file;
+  if (reveal_symlinks !== undefined) out.reveal_symlinks = reveal_symlinks;
+  if (sort !== undefined) out.sort = sort;
+  if (file_limit !== undefined) out.file_limit = file_limit;
   return out;
 }
 

@@ -10,7 +10,8 @@
  * a status fallback at request time.
  */
 import { directive } from '../../adapt/registry.js';
-import type { ConfigValue, JSONObject } from '../../adapt/types.js';
+import type { ConfigValue } from '../../adapt/types.js';
+import type { FileMatcherConfig } from './config.js';
 
 const policies = ['first_exist', 'first_exist_fallback', 'smallest_size', 'largest_size', 'most_recently_modified'];
 
@@ -33,7 +34,7 @@ export const tryFilesDirective = directive('try_files', (h) => {
   }
 
   const makeRoute = (files: string[], query: string): ConfigValue[] => {
-    const file: JSONObject = { try_files: files };
+    const file: FileMatcherConfig = { try_files: files };
     if (policy) file.try_policy = policy;
     return h.newRoute({ file }, { handler: 'rewrite', uri: `{http.matchers.file.relative}${query}` });
   };

@@ -9,33 +9,24 @@
  *   → precompressed sidecar the client accepts → ETag, Content-Type
  *   → ServeContent (conditionals, ranges, streaming)
  *
- * Everything in the config is checked and compiled here, once.
+ * The config is checked by config.ts and compiled here, once.
  */
 import { realpathSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { base } from '../../go/path.js';
 import { errorStatus } from '../../core/errors.js';
-import { handlerModule, type JSONObject } from '../../core/registry.js';
+import { handlerModule } from '../../core/registry.js';
 import { compileTemplate, type Replacer, type Template } from '../../core/replacer.js';
-import { type Ctx, HandlerError, type Next } from '../../core/types.js';
-import { compileStatus } from '../../core/status.js';
-import { type BrowseConfig, DEFAULT_FILE_LIMIT, serveBrowse } from './browse.js';
+import { type Ctx, type Handler, HandlerError, type Next } from '../../core/types.js';
+import { serveBrowse } from './browse.js';
+import { decodeFileServer, type FileServer } from './config.js';
 import { calculateEtag, usefulMtime } from './conditional.js';
-import { acceptedEncodings, precompressors } from './encodings.js';
-import { sortKeys } from './listing.js';
+import { acceptedEncodings } from './encodings.js';
 import { typeByExtension } from './mime.js';
 import { closeQuietly, FileOpener, type OpenedFile } from './open.js';
 import { absPath, errCode, fileHidden, normalizeHide, realInside, sanitizedPathJoin } from './paths.js';
 import { redirect } from './redirect.js';
 import { serveContent } from './serve_content.js';
-
-import { isObject as isObj } from '../../go/json.js';
-
-function stringList(v: unknown, field: string): string[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new Error(`${field}: must be a list of strings`);
-  return v as string[];
-}
 
 /** A placeholder string, or a constant when it has no placeholders (the common case costs nothing per request). */
 function compile(s: string): Template {
@@ -52,31 +43,6 @@ function staticHide(entry: string): string[] {
   } catch {
     return [n];
   }
-}
-
-function parseBrowse(b: unknown): BrowseConfig | null {
-  if (b === undefined || b === null) return null;
-  if (!isObj(b)) throw new Error('browse: must be an object');
-  if (b.template_file !== undefined && b.template_file !== '') {
-    // Caddy runs a Go text/template here; tsweb has no Go template engine yet.
-    throw new Error('browse: template_file is not supported by tsweb yet (the built-in listing is used without it)');
-  }
-  const sort = stringList(b.sort, 'browse.sort');
-  if (sort.length > 2) throw new Error(`only max 2 sort options are allowed, but got ${sort.length}`);
-  if (sort[0] !== undefined && !(sortKeys as readonly string[]).includes(sort[0])) {
-    throw new Error(`the first option must be one of the following: ${sortKeys.join(', ')}, but got ${sort[0]}`);
-  }
-  if (sort[1] !== undefined && sort[1] !== 'asc' && sort[1] !== 'desc') {
-    throw new Error(`the second option must be one of the following: asc, desc, but got ${sort[1]}`);
-  }
-  const limit = b.file_limit ?? 0;
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) throw new Error('browse.file_limit: must be a non-negative integer');
-  return {
-    revealSymlinks: b.reveal_symlinks === true,
-    sortBy: sort[0] ?? 'namedirfirst',
-    order: sort[1] ?? 'asc',
-    fileLimit: limit > 0 ? limit : DEFAULT_FILE_LIMIT,
-  };
 }
 
 /** An fs error as the status Caddy answers with (openFile / mapDirOpenError). */
@@ -114,37 +80,17 @@ async function resolveRoot(root: string): Promise<string> {
   return real;
 }
 
-export const fileServerHandler = handlerModule('file_server', (config) => {
-  // fs: only the local disk. Caddy's default is "{http.vars.fs}", unset → the default file system.
-  if (config.fs !== undefined && config.fs !== '' && config.fs !== '{http.vars.fs}') {
-    throw new Error(`fs: file system '${config.fs}' is not available in tsweb (only the local disk)`);
-  }
-  if (config.root !== undefined && typeof config.root !== 'string') throw new Error('root: must be a string');
+function provision(config: FileServer): Handler {
   const rootTpl = compile(config.root || '{http.vars.root}');
 
-  const hideList = stringList(config.hide, 'hide');
+  const hideList = config.hide;
   const hideStatic = hideList.filter((h) => !h.includes('{')).flatMap(staticHide);
   const hideDynamic = hideList.filter((h) => h.includes('{')).map((h) => compileTemplate(h, 'empty'));
   const hideFor = (repl: Replacer): string[] =>
     hideDynamic.length === 0 ? hideStatic : [...hideStatic, ...hideDynamic.map((t) => normalizeHide(t(repl)))];
 
-  const indexNames = (config.index_names === undefined ? ['index.html', 'index.txt'] : stringList(config.index_names, 'index_names')).map(compile);
-  const browse = parseBrowse(config.browse);
-  const canonical = config.canonical_uris !== false;
-  const passThru = config.pass_thru === true;
-  const status = compileStatus(config.status_code, 'status_code');
-  const etagExts = stringList(config.etag_file_extensions, 'etag_file_extensions');
-
-  const offered = new Map<string, string>();
-  if (config.precompressed !== undefined) {
-    if (!isObj(config.precompressed)) throw new Error('precompressed: must be an object of encoders');
-    for (const name of Object.keys(config.precompressed)) {
-      const suffix = precompressors[name];
-      if (suffix === undefined) throw new Error(`loading encoder modules: unknown module: http.precompressed.${name}`);
-      offered.set(name, suffix);
-    }
-  }
-  const order = stringList(config.precompressed_order, 'precompressed_order');
+  const indexNames = config.indexNames.map(compile);
+  const { browse, canonical, passThru, status, etagExts, precompressed: offered, precompressedOrder: order } = config;
 
   const opener = new FileOpener();
 
@@ -285,7 +231,9 @@ export const fileServerHandler = handlerModule('file_server', (config) => {
       for (const fd of open) closeQuietly(fd);
     }
   };
-});
+}
+
+export const fileServerHandler = handlerModule('file_server', { decode: decodeFileServer, provision });
 
 function addVary(ctx: Ctx, field: string): void {
   const prev = ctx.w.getHeader('Vary');

@@ -27,9 +27,7 @@ import { matcherModule } from '../../core/registry.js';
 import { compileTemplate, type Template } from '../../core/replacer.js';
 import type { Ctx, Matcher } from '../../core/types.js';
 import { HandlerError } from '../../core/types.js';
-import { object } from '../../core/json_checks.js';
-
-const POLICIES = new Set(['', 'first_exist', 'smallest_size', 'largest_size', 'most_recently_modified']);
+import { decodeFileMatcher, type FileMatcher } from './config.js';
 
 interface Candidate {
   fullpath: string;
@@ -162,20 +160,15 @@ function errorCode(entry: string): number | null {
   return null;
 }
 
-export const fileMatcher = matcherModule('file', (config): Matcher => {
-  const cfg = object(config ?? {}, 'fileserver.MatchFile');
-  const policy = (cfg.try_policy ?? '') as string;
-  if (!POLICIES.has(policy)) throw new Error(`unknown try policy ${policy}`);
-  if (cfg.fs !== undefined && cfg.fs !== '' && cfg.fs !== '{http.vars.fs}') {
-    throw new Error(`file systems other than the local disk are not supported by tsweb (fs: ${String(cfg.fs)})`);
-  }
-  const root = compileTemplate((cfg.root as string | undefined) || '{http.vars.root}', 'empty', { empty: '.' });
-  const entries = ((cfg.try_files as string[] | undefined) ?? ['{http.request.uri.path}']).map((entry) => ({
+function provision(config: FileMatcher): Matcher {
+  const { policy } = config;
+  const root = compileTemplate(config.root || '{http.vars.root}', 'empty', { empty: '.' });
+  const entries = config.tryFiles.map((entry) => ({
     entry,
     code: errorCode(entry),
     expand: compileTemplate(entry, 'empty', { transform: globSafe }),
   }));
-  const splits = ((cfg.split_path as string[] | undefined) ?? []).slice();
+  const splits = config.splitPath;
 
   const candidates = (ctx: Ctx, rootDir: string, entry: string, expand: Template): Candidate[] => {
     const expanded = expand(ctx.repl);
@@ -229,5 +222,7 @@ export const fileMatcher = matcherModule('file', (config): Matcher => {
     }
     return best !== null && bestInfo !== null ? publish(ctx, best, bestInfo) : false;
   };
-});
+}
+
+export const fileMatcher = matcherModule('file', { decode: decodeFileMatcher, provision });
 

@@ -16,6 +16,7 @@ import { deleteN } from '../reverse_proxy/caddyfile_deleten.js';
 import { parseReverseProxy } from '../reverse_proxy/caddyfile.js';
 import { directive } from '../../adapt/registry.js';
 import type { JSONObject, RouteJSON } from '../../adapt/types.js';
+import type { ProxyRewriteConfig, ResponseHandlerConfig } from '../reverse_proxy/config.js';
 
 export const forwardAuthDirective = directive('forward_auth', (h) => {
   if (!h.next()) throw h.argErr();
@@ -26,7 +27,7 @@ export const forwardAuthDirective = directive('forward_auth', (h) => {
     set: { 'X-Forwarded-Method': ['{http.request.method}'], 'X-Forwarded-Uri': ['{http.request.uri}'] },
   };
   // GET never carries the body upstream, so later handlers can still read it.
-  const rewrite: { method: string; uri?: string } = { method: 'GET' };
+  const rewrite: ProxyRewriteConfig = { method: 'GET' };
   const headersToCopy = new Map<string, string>();
 
   // Take out forward_auth's own subdirectives; reverse_proxy would reject them.
@@ -79,7 +80,7 @@ export const forwardAuthDirective = directive('forward_auth', (h) => {
       handle: [{ handler: 'headers', request: { set: { [to]: [placeholder] } } }],
     });
   }
-  const goodResponse = { match: { status_code: [2] }, routes };
+  const goodResponse: ResponseHandlerConfig = { match: { status_code: [2] }, routes };
 
   const handler = parseReverseProxy(h, d, { requestHeaders, rewrite, handleResponse: [goodResponse] });
   const route: RouteJSON = {};

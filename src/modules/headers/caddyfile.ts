@@ -17,6 +17,7 @@ import { directive } from '../../adapt/registry.js';
 import { parseNamedResponseMatcher } from './caddyfile_response_matcher.js';
 import type { ResponseMatcherJSON } from './caddyfile_ops.js';
 import type { ConfigValue } from '../../adapt/types.js';
+import type { HeadersConfig } from './config.js';
 
 export const headerDirective = directive('header', (h) => {
   h.next(); // directive name
@@ -61,9 +62,8 @@ export const headerDirective = directive('header', (h) => {
   }
 
   const out: ConfigValue[] = [];
-  if (!isEmptyHeaderOps(main)) out.push(...h.newRoute(matcherSet, { handler: 'headers', response: orderedHeaderOps(main) }));
-  if (!isEmptyHeaderOps(withRequire)) {
-    out.push(...h.newRoute(matcherSet, { handler: 'headers', response: orderedHeaderOps(withRequire) }));
-  }
+  const handler = (response: RespHeaderOps): HeadersConfig => ({ handler: 'headers', response: orderedHeaderOps(response) });
+  if (!isEmptyHeaderOps(main)) out.push(...h.newRoute(matcherSet, handler(main)));
+  if (!isEmptyHeaderOps(withRequire)) out.push(...h.newRoute(matcherSet, handler(withRequire)));
   return out;
 });

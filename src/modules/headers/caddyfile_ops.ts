@@ -3,34 +3,19 @@
  * the header / request_header / push directives and reverse_proxy's
  * header_up / header_down (Caddy's headers.CaddyfileHeaderOp).
  */
-import type { JSONObject } from '../../adapt/types.js';
+import type { HeaderOpsConfig, HeaderReplacementConfig, ResponseMatcherConfig, RespHeaderOpsConfig } from '../../core/header_ops.js';
 
 /** A regexp (or substring) replacement inside a header value. */
-export interface HeaderReplacement {
-  search?: string;
-  search_regexp?: string;
-  replace: string;
-}
+export type HeaderReplacement = HeaderReplacementConfig;
 
 /** Caddy's headers.HeaderOps. */
-export interface HeaderOps {
-  add?: Record<string, string[]>;
-  set?: Record<string, string[]>;
-  delete?: string[];
-  replace?: Record<string, HeaderReplacement[]>;
-}
+export type HeaderOps = HeaderOpsConfig;
 
 /** Caddy's caddyhttp.ResponseMatcher. */
-export interface ResponseMatcherJSON {
-  status_code?: number[];
-  headers?: Record<string, string[] | null>;
-}
+export type ResponseMatcherJSON = ResponseMatcherConfig;
 
 /** Caddy's headers.RespHeaderOps: HeaderOps plus a response condition and deferral. */
-export interface RespHeaderOps extends HeaderOps {
-  require?: ResponseMatcherJSON;
-  deferred?: boolean;
-}
+export type RespHeaderOps = RespHeaderOpsConfig;
 
 const tokenChar = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -111,10 +96,10 @@ export function isEmptyHeaderOps(ops: RespHeaderOps | HeaderOps): boolean {
 }
 
 /** Key order as Caddy's structs marshal them: add, set, delete, replace, require, deferred. */
-export function orderedHeaderOps(ops: RespHeaderOps): JSONObject {
-  const out: JSONObject = {};
+export function orderedHeaderOps(ops: RespHeaderOps): RespHeaderOps {
+  const out: RespHeaderOps = {};
   for (const k of ['add', 'set', 'delete', 'replace', 'require', 'deferred'] as const) {
-    if (ops[k] !== undefined) out[k] = ops[k];
+    if (ops[k] !== undefined) (out as Record<string, unknown>)[k] = ops[k];
   }
   return out;
 }

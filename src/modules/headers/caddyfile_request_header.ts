@@ -5,6 +5,7 @@
  */
 import { caddyfileHeaderOp, orderedHeaderOps, type HeaderOps } from './caddyfile_ops.js';
 import { directive } from '../../adapt/registry.js';
+import type { HeadersConfig } from './config.js';
 
 export const requestHeaderDirective = directive('request_header', (h) => {
   h.next(); // directive name
@@ -23,5 +24,6 @@ export const requestHeaderDirective = directive('request_header', (h) => {
   const ops: HeaderOps = {};
   const err = caddyfileHeaderOp(ops, field, value, replacement);
   if (err) throw h.err(err);
-  return h.newRoute(matcherSet, { handler: 'headers', request: orderedHeaderOps(ops) });
+  const out: HeadersConfig = { handler: 'headers', request: orderedHeaderOps(ops) };
+  return h.newRoute(matcherSet, out);
 });

@@ -11,11 +11,12 @@
  */
 import { splitRequestHost } from '../../core/context.js';
 import { handlerModule } from '../../core/registry.js';
-import type { Ctx } from '../../core/types.js';
-import { type CompiledHeaderOps, compileHeaderOps, requestStore, responseStore } from '../../core/header_ops.js';
+import type { Ctx, Handler } from '../../core/types.js';
+import { buildHeaderOps, type CompiledHeaderOps, requestStore, responseStore } from '../../core/header_ops.js';
 import { compileResponseMatcher, type ResponseMatcher } from '../../core/response_matcher.js';
 import type { Replacer } from '../../core/replacer.js';
 import { type ResponseWriter, ResponseWriterWrapper } from '../../core/response.js';
+import { decodeHeaders, type Headers } from './config.js';
 
 /** Go keeps the Host out of the header map; after the ops, the last Host value is the request's host. */
 function syncHost(ctx: Ctx, before: string | undefined): void {
@@ -52,12 +53,11 @@ class DeferredHeaderOps extends ResponseWriterWrapper {
   }
 }
 
-export const headersHandler = handlerModule('headers', (config) => {
-  const request = compileHeaderOps(config.request, 'request');
-  const response = config.response === undefined || config.response === null ? null : config.response;
-  const responseOps = compileHeaderOps(response, 'response');
-  const deferred = response !== null && (response.deferred === true || (response.require !== undefined && response.require !== null));
-  const require = response !== null && response.require != null ? compileResponseMatcher(response.require, 'require') : null;
+function provision(config: Headers): Handler {
+  const request = buildHeaderOps(config.request);
+  const responseOps = buildHeaderOps(config.response);
+  const { deferred } = config;
+  const require = config.response?.require !== undefined ? compileResponseMatcher(config.response.require, 'require') : null;
 
   return async (ctx, next) => {
     const { repl } = ctx;
@@ -84,4 +84,6 @@ export const headersHandler = handlerModule('headers', (config) => {
     }
     await next();
   };
-});
+}
+
+export const headersHandler = handlerModule('headers', { decode: decodeHeaders, provision });

@@ -5,11 +5,12 @@
  * `named_routes`.
  */
 import { handlerDirective } from '../../adapt/registry.js';
+import type { InvokeConfig } from './config.js';
 
 /** State key under which invoked names are collected for the site's pile. */
 const NAMED_ROUTE_KEY = 'named_route';
 
-export const invokeDirective = handlerDirective('invoke', (h) => {
+export const invokeDirective = handlerDirective('invoke', (h): InvokeConfig => {
   h.next(); // directive name
   if (!h.nextArg()) throw h.argErr();
   const name = h.val();

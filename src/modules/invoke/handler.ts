@@ -4,16 +4,17 @@
  * stood here. Looked up per request like Caddy, so named routes may invoke
  * one another; an unknown name is a 500, as in Caddy.
  */
-import { handlerModule } from '../../core/registry.js';
-import { HandlerError } from '../../core/types.js';
+import { handlerModule, type ProvisionEnv } from '../../core/registry.js';
+import { type Handler, HandlerError } from '../../core/types.js';
+import { decodeInvoke } from './config.js';
 
-export const invokeHandler = handlerModule('invoke', (config, env) => {
-  const name = config.name;
-  if (typeof name !== 'string' || name === '') throw new Error('invoke: a route name is required');
+function provision(name: string, env: ProvisionEnv): Handler {
   const named = env.namedRoutes;
   return (ctx, next) => {
     const route = named?.get(name);
     if (route === undefined) throw new HandlerError(500, `invoke: route '${name}' not found`);
     return route(ctx, next);
   };
-});
+}
+
+export const invokeHandler = handlerModule('invoke', { decode: decodeInvoke, provision });

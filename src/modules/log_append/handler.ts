@@ -6,7 +6,8 @@
  * name of a var, or a literal, in Caddy's order of preference.
  */
 import { handlerModule } from '../../core/registry.js';
-import type { Ctx } from '../../core/types.js';
+import type { Ctx, Handler } from '../../core/types.js';
+import { decodeLogAppend, type LogAppend } from './config.js';
 
 const extras = new WeakMap<Ctx, Array<[string, unknown]>>();
 
@@ -24,10 +25,7 @@ function add(ctx: Ctx, key: string, value: unknown): void {
   list.push([key, value]);
 }
 
-export const logAppendHandler = handlerModule('log_append', (config) => {
-  const key = config.key;
-  if (typeof key !== 'string' || key === '') throw new Error('log_append: "key" is required');
-  const value = typeof config.value === 'string' ? config.value : '';
+function provision({ key, value }: LogAppend): Handler {
   const placeholder = value.startsWith('{') && value.endsWith('}') && value.split('{').length === 2 ? value.slice(1, -1) : null;
   const resolve = (ctx: Ctx): unknown => {
     if (placeholder !== null) return ctx.repl.get(placeholder) ?? null;
@@ -41,4 +39,6 @@ export const logAppendHandler = handlerModule('log_append', (config) => {
       add(ctx, key, resolve(ctx));
     }
   };
-});
+}
+
+export const logAppendHandler = handlerModule('log_append', { decode: decodeLogAppend, provision });

@@ -10,9 +10,10 @@
  */
 import { handlerDirective } from '../../adapt/registry.js';
 import { wasReplacedPlaceholderShorthand } from '../../adapt/shorthands.js';
-import type { JSONObject } from '../../adapt/types.js';
+import type { JSONValue } from '../../core/json_checks.js';
+import type { MapConfig, MappingConfig } from './config.js';
 
-export const mapDirective = handlerDirective('map', (h) => {
+export const mapDirective = handlerDirective('map', (h): MapConfig => {
   h.next(); // directive name
   if (!h.nextArg()) throw h.argErr();
   const source = h.val();
@@ -24,7 +25,7 @@ export const mapDirective = handlerDirective('map', (h) => {
   }
 
   let defaults: string[] | undefined;
-  const mappings: JSONObject[] = [];
+  const mappings: MappingConfig[] = [];
   while (h.nextBlock(0)) {
     if (h.val() === 'default') {
       if (defaults?.length) throw h.err('defaults already defined');
@@ -33,7 +34,7 @@ export const mapDirective = handlerDirective('map', (h) => {
       continue;
     }
     const input = h.val();
-    const outputs: unknown[] = [];
+    const outputs: JSONValue[] = [];
     while (h.nextArg()) {
       const v = h.scalarVal();
       outputs.push(v === '-' ? null : v);
@@ -43,8 +44,8 @@ export const mapDirective = handlerDirective('map', (h) => {
     mappings.push(input.startsWith('~') ? { input_regexp: input.slice(1), outputs } : { input, outputs });
   }
 
-  const out: JSONObject = { handler: 'map', source, destinations };
+  const out: MapConfig = { handler: 'map', source, destinations };
   if (mappings.length) out.mappings = mappings;
   if (defaults?.length) out.defaults = defaults;
-  return out as { handler: string };
+  return out;
 });

@@ -9,10 +9,11 @@
  * in the chain). Exact inputs are looked up in a Map; regexps are compiled
  * once.
  */
-import { toGoString } from '../../go/fmt.js';
 import { handlerModule } from '../../core/registry.js';
 import { compileTemplate, type Replacer, type Template } from '../../core/replacer.js';
-import { compileExpansion, compileGoRegexp, expandFirst, type GoRegexp } from '../../go/replace.js';
+import { compileExpansion, expandFirst, type GoRegexp } from '../../go/replace.js';
+import type { Handler } from '../../core/types.js';
+import { decodeMap, type MapHandler } from './config.js';
 
 /** One mapping as seen by one destination. */
 interface Entry {
@@ -22,57 +23,15 @@ interface Entry {
   output: Template | ReturnType<typeof compileExpansion>;
 }
 
-import { isObject as isObj } from '../../go/json.js';
-
-export const mapHandler = handlerModule('map', (config) => {
-  const source = typeof config.source === 'string' ? config.source : '';
-  const destsRaw = config.destinations ?? [];
-  if (!Array.isArray(destsRaw) || destsRaw.some((d) => typeof d !== 'string')) throw new Error('destinations: must be a list of placeholders');
-  const dests = (destsRaw as string[]).map((d) => {
-    if (d.split('{').length - 1 !== 1 || !d.startsWith('{')) throw new Error('destination must be a placeholder and only a placeholder');
-    return d.replace(/^[{}]+|[{}]+$/g, '');
-  });
-  const defaultsRaw = config.defaults ?? [];
-  if (!Array.isArray(defaultsRaw)) throw new Error('defaults: must be a list');
-  const defaults = defaultsRaw.map((d: unknown) => (d === null ? null : toGoString(d)));
-  if (defaults.length > 0 && defaults.length !== dests.length) throw new Error(`${dests.length} destinations != ${defaults.length} defaults`);
-
-  const mappings = config.mappings ?? [];
-  if (!Array.isArray(mappings)) throw new Error('mappings: must be a list');
-  const seen = new Map<string, number>();
+function provision(config: MapHandler): Handler {
+  const { source, destinations: dests, defaults } = config;
   const perDest: Entry[][] = dests.map(() => []);
-  mappings.forEach((m: unknown, i: number) => {
-    if (!isObj(m)) throw new Error(`mapping ${i}: must be an object`);
-    const input = typeof m.input === 'string' ? m.input : '';
-    const inputRe = typeof m.input_regexp === 'string' ? m.input_regexp : '';
-    if (input !== '' && inputRe !== '') throw new Error(`mapping ${i} has both input and input_regexp fields specified, which is confusing`);
-    const key = inputRe !== '' ? inputRe : input;
-    const prev = seen.get(key);
-    if (prev !== undefined) throw new Error(`mapping ${i} has a duplicate input '${key}' previously used with mapping ${prev}`);
-    seen.set(key, i);
-    const outputs = Array.isArray(m.outputs) ? m.outputs : [];
-    for (const out of outputs) {
-      for (const dest of dests) {
-        if (toGoString(out).includes(dest) || input.includes(dest)) {
-          throw new Error(`mapping ${i} requires value of {${dest}} to define value of {${dest}}: infinite recursion`);
-        }
-      }
-    }
-    if (outputs.length !== dests.length) throw new Error(`mapping ${i} has ${outputs.length} outputs but there are ${dests.length} destinations defined`);
-    let re: GoRegexp | null = null;
-    if (inputRe !== '') {
-      try {
-        re = compileGoRegexp(inputRe);
-      } catch (err) {
-        throw new Error(`compiling regexp for mapping ${i}: ${(err as Error).message}`);
-      }
-    }
-    outputs.forEach((out: unknown, d: number) => {
-      if (out === null || out === undefined) return; // nil outputs are skipped for that destination
-      const text = toGoString(out);
+  for (const { input, re, outputs } of config.mappings) {
+    outputs.forEach((text, d) => {
+      if (text === null) return; // nil outputs are skipped for that destination
       perDest[d]!.push({ input, re, output: re !== null ? compileExpansion(text, re) : compileTemplate(text, 'empty') });
     });
-  });
+  }
 
   // Destinations whose mappings are all exact get a Map (first mapping wins).
   const lookups = perDest.map((entries) => {
@@ -108,4 +67,6 @@ export const mapHandler = handlerModule('map', (config) => {
     for (let d = 0; d < dests.length; d++) repl.set(dests[d]!, resolve(d, input, repl));
     return next();
   };
-});
+}
+
+export const mapHandler = handlerModule('map', { decode: decodeMap, provision });

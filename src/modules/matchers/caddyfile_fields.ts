@@ -5,6 +5,7 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { sortedKeys } from '../../go/json.js';
 import { matcherName, matcherParser } from '../../adapt/matchers/registry.js';
+import type { MatchHeaderConfig, MatchPathREConfig, MatchQueryConfig, MatchRegexpConfig, VarsMatcherConfig } from './config.js';
 
 /** Go's textproto.CanonicalMIMEHeaderKey: `content-type` → `Content-Type`. */
 export function canonicalHeaderKey(s: string): string {
@@ -14,8 +15,8 @@ export function canonicalHeaderKey(s: string): string {
 }
 
 /** header [!]<field> [<value>] — several lines merge; `!field` means "absent" (null). */
-export const headerSyntax = matcherParser('header', (d) => {
-  const m: Record<string, string[] | null> = {};
+export const headerSyntax = matcherParser('header', (d): MatchHeaderConfig => {
+  const m: MatchHeaderConfig = {};
   while (d.next()) {
     const a = d.args(1);
     if (!a) throw d.err('malformed header matcher: expected field');
@@ -36,7 +37,7 @@ export const headerSyntax = matcherParser('header', (d) => {
 });
 
 /** query <key>=<val>... */
-export const querySyntax = matcherParser('query', (d) => {
+export const querySyntax = matcherParser('query', (d): MatchQueryConfig => {
   const m: Record<string, string[]> = {};
   while (d.next()) {
     for (const q of d.remainingArgs()) {
@@ -52,8 +53,8 @@ export const querySyntax = matcherParser('query', (d) => {
 });
 
 /** vars <variable> <values...> */
-export const varsSyntax = matcherParser('vars', (d) => {
-  const m: Record<string, string[]> = {};
+export const varsSyntax = matcherParser('vars', (d): VarsMatcherConfig => {
+  const m: VarsMatcherConfig = {};
   while (d.next()) {
     const a = d.args(1);
     if (!a) throw d.err('malformed vars matcher: expected field name');
@@ -65,18 +66,13 @@ export const varsSyntax = matcherParser('vars', (d) => {
   return sortedKeys(m);
 });
 
-interface RegexpJSON {
-  name?: string;
-  pattern: string;
-}
-
-function regexpJSON(name: string, pattern: string): RegexpJSON {
+function regexpJSON(name: string, pattern: string): MatchRegexpConfig {
   return name ? { name, pattern } : { pattern };
 }
 
 /** path_regexp [<name>] <regexp> */
-export const pathRegexpSyntax = matcherParser('path_regexp', (d) => {
-  let re: RegexpJSON | undefined;
+export const pathRegexpSyntax = matcherParser('path_regexp', (d): MatchPathREConfig => {
+  let re: MatchRegexpConfig | undefined;
   while (d.next()) {
     if (re) throw d.err('regular expression can only be used once per named matcher');
     const args = d.remainingArgs();
@@ -93,8 +89,8 @@ export const pathRegexpSyntax = matcherParser('path_regexp', (d) => {
 
 /** header_regexp / vars_regexp: [<name>] <field> <regexp> */
 function fieldRegexp(kind: 'header_regexp' | 'vars_regexp') {
-  return (d: Dispenser): Record<string, RegexpJSON> => {
-    const m: Record<string, RegexpJSON> = {};
+  return (d: Dispenser): Record<string, MatchRegexpConfig> => {
+    const m: Record<string, MatchRegexpConfig> = {};
     while (d.next()) {
       const two = d.args(2);
       if (!two) throw d.argErr();

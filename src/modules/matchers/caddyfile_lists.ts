@@ -4,6 +4,7 @@
  */
 import { matcherParser } from '../../adapt/matchers/registry.js';
 import type { Dispenser } from '../../caddyfile/dispenser.js';
+import type { MatchIPRangesConfig, MatchProtocolConfig, MatchTLSConfig } from './config.js';
 
 /** Every argument of every line; no blocks. */
 function stringList(kind: string) {
@@ -25,7 +26,7 @@ export const methodSyntax = matcherParser('method', stringList('method'));
 export const PRIVATE_RANGES_CIDR = ['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/8', '127.0.0.1/8', 'fd00::/8', '::1'];
 
 function ipRanges(kind: string, allowForwarded: boolean) {
-  return (d: Dispenser): { ranges?: string[] } => {
+  return (d: Dispenser): MatchIPRangesConfig => {
     const ranges: string[] = [];
     while (d.next()) {
       while (d.nextArg()) {
@@ -45,7 +46,7 @@ export const remoteIpSyntax = matcherParser('remote_ip', ipRanges('remote_ip', f
 export const clientIpSyntax = matcherParser('client_ip', ipRanges('client_ip', true));
 export const localIpSyntax = matcherParser('local_ip', ipRanges('local_ip', true));
 
-export const protocolSyntax = matcherParser('protocol', (d) => {
+export const protocolSyntax = matcherParser('protocol', (d): MatchProtocolConfig => {
   let proto = '';
   while (d.next()) {
     const a = d.args(1);
@@ -56,8 +57,8 @@ export const protocolSyntax = matcherParser('protocol', (d) => {
 });
 
 /** tls [early_data] */
-export const tlsSyntax = matcherParser('tls', (d) => {
-  const m: { handshake_complete?: boolean } = {};
+export const tlsSyntax = matcherParser('tls', (d): MatchTLSConfig => {
+  const m: MatchTLSConfig = {};
   while (d.next()) {
     if (d.nextArg() && d.val() === 'early_data') m.handshake_complete = false;
     if (d.nextArg()) throw d.argErr();

@@ -4,6 +4,7 @@
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { parseNestedMatcherSet } from '../../adapt/matchers/sets.js';
 import { matcherName, matcherParser } from '../../adapt/matchers/registry.js';
+import type { MatchExpressionConfig, MatchNotConfig } from './config.js';
 
 /**
  * expression <cel...>
@@ -12,7 +13,7 @@ import { matcherName, matcherParser } from '../../adapt/matchers/registry.js';
  * the CEL); a single argument is taken unquoted and named after the matcher
  * so `{re.*}` placeholders of regexp functions inside it get a name.
  */
-export const expressionSyntax = matcherParser('expression', (d) => {
+export const expressionSyntax = matcherParser('expression', (d): MatchExpressionConfig => {
   d.next();
   if (d.countRemainingArgs() > 1) return d.remainingArgsRaw().join(' ');
   if (!d.nextArg()) throw d.argErr();
@@ -100,8 +101,8 @@ export const urlPatternSyntax = matcherParser('url_pattern', (d) => {
 });
 
 /** not <matcher> | not { <matchers...> } — each `not` line is one negated set. */
-export const notSyntax = matcherParser('not', (d: Dispenser) => {
-  const sets: Record<string, unknown>[] = [];
+export const notSyntax = matcherParser('not', (d: Dispenser): MatchNotConfig => {
+  const sets: MatchNotConfig = [];
   while (d.next()) sets.push(parseNestedMatcherSet(d));
   return sets;
 });

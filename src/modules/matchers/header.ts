@@ -10,7 +10,7 @@ import { headerValues, requestHostport } from '../../core/placeholders/request.j
 import { matcherModule } from '../../core/registry.js';
 import { compileTemplate, hasPlaceholders } from '../../core/replacer.js';
 import type { Ctx, Matcher } from '../../core/types.js';
-import { object } from '../../core/json_checks.js';
+import { decodeHeader, type HeaderField } from './config.js';
 
 type ValueTest = (actual: string, ctx: Ctx) => boolean;
 
@@ -51,13 +51,8 @@ export function fieldValues(ctx: Ctx, lowerName: string): string[] | null {
   return v.length === 0 ? null : v;
 }
 
-export const headerMatcher = matcherModule('header', (config): Matcher => {
-  const fields = Object.entries(object(config, 'caddyhttp.MatchHeader')).map(([name, vals]) => {
-    if (vals !== null && !(Array.isArray(vals) && vals.every((v) => typeof v === 'string'))) {
-      throw new Error(`json: cannot unmarshal ${typeof vals} into Go value of type []string`);
-    }
-    return { name: name.toLowerCase(), tests: vals === null ? null : (vals as string[]).map(compileValue) };
-  });
+function provision(config: HeaderField[]): Matcher {
+  const fields = config.map(({ name, values }) => ({ name, tests: values === null ? null : values.map(compileValue) }));
   return (ctx) => {
     for (const { name, tests } of fields) {
       const actual = fieldValues(ctx, name);
@@ -84,4 +79,6 @@ export const headerMatcher = matcherModule('header', (config): Matcher => {
     }
     return true;
   };
-});
+}
+
+export const headerMatcher = matcherModule('header', { decode: decodeHeader, provision });

@@ -4,16 +4,12 @@
  * {http.regexp.NAME.*}. The Host field is the request's host.
  */
 import { matcherModule } from '../../core/registry.js';
-import { RegexpMatcher } from '../../go/regexp.js';
 import type { Matcher } from '../../core/types.js';
-import { object } from '../../core/json_checks.js';
+import { decodeRegexpMap, type KeyRegexp } from './config.js';
 import { fieldValues } from './header.js';
 
-export const headerRegexpMatcher = matcherModule('header_regexp', (config): Matcher => {
-  const fields = Object.entries(object(config, 'caddyhttp.MatchHeaderRE')).map(([name, spec]) => {
-    const s = object(spec, 'caddyhttp.MatchRegexp');
-    return { name: name.toLowerCase(), re: new RegexpMatcher(s.name as string | undefined, String(s.pattern ?? '')) };
-  });
+function provision(config: KeyRegexp[]): Matcher {
+  const fields = config.map(({ key, re }) => ({ name: key.toLowerCase(), re }));
   return (ctx) => {
     for (const { name, re } of fields) {
       const values = fieldValues(ctx, name);
@@ -29,4 +25,6 @@ export const headerRegexpMatcher = matcherModule('header_regexp', (config): Matc
     }
     return true;
   };
-});
+}
+
+export const headerRegexpMatcher = matcherModule('header_regexp', { decode: decodeRegexpMap('caddyhttp.MatchHeaderRE'), provision });

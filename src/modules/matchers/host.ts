@@ -7,25 +7,10 @@
  *
  * Exact names go into a Set at provision, so a long list costs one lookup.
  */
-import { domainToASCII } from 'node:url';
 import { matcherModule } from '../../core/registry.js';
 import { compileTemplate, hasPlaceholders, type Template } from '../../core/replacer.js';
 import type { Matcher } from '../../core/types.js';
-import { stringList } from '../../core/json_checks.js';
-
-/** idna.ToASCII as Caddy applies it: only names with non-ASCII characters change, label by label. */
-function toASCII(host: string): string {
-  if (!/[^\x00-\x7f]/.test(host)) return host;
-  return host
-    .split('.')
-    .map((label) => {
-      if (!/[^\x00-\x7f]/.test(label)) return label;
-      const a = domainToASCII(label);
-      if (a === '') throw new Error(`converting hostname '${host}' to ASCII: invalid label '${label}'`);
-      return a;
-    })
-    .join('.');
-}
+import { decodeHost } from './config.js';
 
 /** Label-wise comparison with `*` wildcards; both sides lower-case. */
 function wildcardMatch(patternLabels: readonly string[], host: string): boolean {
@@ -38,16 +23,7 @@ function wildcardMatch(patternLabels: readonly string[], host: string): boolean 
   return true;
 }
 
-export const hostMatcher = matcherModule('host', (config): Matcher => {
-  const hosts = stringList(config, 'caddyhttp.MatchHost').map(toASCII);
-  const seen = new Map<string, number>();
-  hosts.forEach((h, i) => {
-    const norm = h.toLowerCase();
-    const first = seen.get(norm);
-    if (first !== undefined) throw new Error(`host at index ${first} is repeated at index ${i}: ${h}`);
-    seen.set(norm, i);
-  });
-
+function provision(hosts: string[]): Matcher {
   const exact = new Set<string>();
   const wildcards: string[][] = [];
   const dynamic: Template[] = [];
@@ -68,4 +44,6 @@ export const hostMatcher = matcherModule('host', (config): Matcher => {
     }
     return false;
   };
-});
+}
+
+export const hostMatcher = matcherModule('host', { decode: decodeHost, provision });

@@ -8,14 +8,13 @@ import { cidrToPrefix } from '../../core/clientip.js';
 import { parseAddr, prefixContains, type Prefix, splitHostPort } from '../../net/ip.js';
 import type { Matcher } from '../../core/types.js';
 import type { Ctx } from '../../core/types.js';
-import { object } from '../../core/json_checks.js';
 
 interface Range {
   prefix: Prefix;
   zone: string;
 }
 
-function compileRanges(ranges: string[]): Range[] {
+function compileRanges(ranges: readonly string[]): Range[] {
   return ranges.map((r) => {
     let zone = '';
     const pct = r.indexOf('%');
@@ -50,16 +49,8 @@ function inRanges(address: string, ranges: readonly Range[]): boolean {
   return false;
 }
 
-/** A matcher over the address `pick` returns, from `{ranges: [...]}`. */
-export function ipMatcher(config: unknown, goType: string, pick: (ctx: Ctx) => string): Matcher {
-  const cfg = object(config, goType);
-  if (cfg.forwarded !== undefined) {
-    throw new Error("the 'forwarded' option is no longer supported; use the 'client_ip' matcher instead");
-  }
-  const raw = cfg.ranges ?? [];
-  if (!Array.isArray(raw) || !raw.every((r) => typeof r === 'string')) {
-    throw new Error(`json: cannot unmarshal into Go struct field ${goType}.ranges of type []string`);
-  }
-  const ranges = compileRanges(raw as string[]);
+/** A matcher over the address `pick` returns, from the decoded `ranges`. */
+export function ipMatcher(raw: readonly string[], pick: (ctx: Ctx) => string): Matcher {
+  const ranges = compileRanges(raw);
   return (ctx) => inRanges(pick(ctx), ranges);
 }

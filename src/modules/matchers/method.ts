@@ -3,9 +3,12 @@
  * case-sensitive, as Caddy compares).
  */
 import { matcherModule } from '../../core/registry.js';
-import { stringList } from '../../core/json_checks.js';
+import type { Matcher } from '../../core/types.js';
+import { decodeMethod } from './config.js';
 
-export const methodMatcher = matcherModule('method', (config) => {
-  const methods = new Set(stringList(config, 'caddyhttp.MatchMethod'));
+function provision(list: string[]): Matcher {
+  const methods = new Set(list);
   return (ctx) => methods.has(ctx.method);
-});
+}
+
+export const methodMatcher = matcherModule('method', { decode: decodeMethod, provision });

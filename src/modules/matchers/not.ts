@@ -3,12 +3,14 @@
  * negated; the matchers inside a set are ANDed). An empty list matches every
  * request, as Caddy's loop over zero sets does.
  */
-import { matcherModule } from '../../core/registry.js';
-import { jsonKind } from '../../core/json_checks.js';
+import { matcherModule, type ProvisionEnv } from '../../core/registry.js';
+import type { Matcher } from '../../core/types.js';
+import { decodeNot, type MatchNotConfig } from './config.js';
 
-export const notMatcher = matcherModule('not', (config, env) => {
-  if (!Array.isArray(config)) throw new Error(`json: cannot unmarshal ${jsonKind(config)} into Go value of type []caddy.ModuleMap`);
-  if (config.length === 0) return () => true;
-  const any = env.compileMatcherSets(config);
+function provision(sets: MatchNotConfig, env: ProvisionEnv): Matcher {
+  if (sets.length === 0) return () => true;
+  const any = env.compileMatcherSets(sets);
   return (ctx) => !any(ctx);
-});
+}
+
+export const notMatcher = matcherModule('not', { decode: decodeNot, provision });

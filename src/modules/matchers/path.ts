@@ -24,7 +24,7 @@ import { escapedPath } from '../../go/url.js';
 import { matcherModule } from '../../core/registry.js';
 import { compileTemplate, hasPlaceholders } from '../../core/replacer.js';
 import type { Ctx, Matcher } from '../../core/types.js';
-import { stringList } from '../../core/json_checks.js';
+import { decodePath } from './config.js';
 
 /** The request path in the forms patterns compare against, computed on demand once per match call. */
 class PathForms {
@@ -164,8 +164,7 @@ function matchWithEscapes(escapedPathText: string, patternText: string): boolean
   return matchOrFalse(pattern.split('%*').join('*'), sb);
 }
 
-export const pathMatcher = matcherModule('path', (config): Matcher => {
-  const patterns = stringList(config, 'caddyhttp.MatchPath').map((p) => p.toLowerCase());
+function provision(patterns: string[]): Matcher {
   if (patterns.includes('*')) return () => true;
   const tests: PatternTest[] = patterns.map((p) => {
     if (!hasPlaceholders(p)) return compilePattern(p);
@@ -182,4 +181,6 @@ export const pathMatcher = matcherModule('path', (config): Matcher => {
     for (const t of tests) if (t(forms)) return true;
     return false;
   };
-});
+}
+
+export const pathMatcher = matcherModule('path', { decode: decodePath, provision });

@@ -5,12 +5,12 @@
  */
 import { cleanKeepSlash } from '../../go/path.js';
 import { matcherModule } from '../../core/registry.js';
-import { RegexpMatcher } from '../../go/regexp.js';
+import type { RegexpMatcher } from '../../go/regexp.js';
 import type { Matcher } from '../../core/types.js';
-import { object } from '../../core/json_checks.js';
+import { decodePathRE } from './config.js';
 
-export const pathRegexpMatcher = matcherModule('path_regexp', (config): Matcher => {
-  const spec = object(config, 'caddyhttp.MatchPathRE');
-  const re = new RegexpMatcher(spec.name as string | undefined, String(spec.pattern ?? ''));
+function provision(re: RegexpMatcher): Matcher {
   return (ctx) => re.match(cleanKeepSlash(ctx.path), ctx.repl);
-});
+}
+
+export const pathRegexpMatcher = matcherModule('path_regexp', { decode: decodePathRE, provision });

@@ -6,7 +6,7 @@
  */
 import { matcherModule } from '../../core/registry.js';
 import type { Ctx, Matcher } from '../../core/types.js';
-import { jsonKind } from '../../core/json_checks.js';
+import { decodeProtocol } from './config.js';
 
 /** [major, minor] of Go's r.ProtoMajor / ProtoMinor. */
 function version(ctx: Ctx): [number, number] {
@@ -19,10 +19,7 @@ const atLeast = (ctx: Ctx, major: number, minor: number) => {
   return a > major || (a === major && b >= minor);
 };
 
-export const protocolMatcher = matcherModule('protocol', (config): Matcher => {
-  if (typeof config !== 'string') {
-    throw new Error(`json: cannot unmarshal ${jsonKind(config)} into Go value of type caddyhttp.MatchProtocol`);
-  }
+function provision(config: string): Matcher {
   switch (config) {
     case 'grpc':
       return (ctx) => {
@@ -51,4 +48,6 @@ export const protocolMatcher = matcherModule('protocol', (config): Matcher => {
       return (ctx) => atLeast(ctx, 3, 0);
   }
   return () => false;
-});
+}
+
+export const protocolMatcher = matcherModule('protocol', { decode: decodeProtocol, provision });

@@ -10,15 +10,10 @@ import { queryValues } from '../../core/placeholders/request.js';
 import { matcherModule } from '../../core/registry.js';
 import { compileTemplate } from '../../core/replacer.js';
 import type { Matcher } from '../../core/types.js';
-import { object } from '../../core/json_checks.js';
+import { decodeQuery, type KeyValues } from './config.js';
 
-export const queryMatcher = matcherModule('query', (config): Matcher => {
-  const entries = Object.entries(object(config, 'caddyhttp.MatchQuery')).map(([key, vals]) => {
-    if (vals !== null && !(Array.isArray(vals) && vals.every((v) => typeof v === 'string'))) {
-      throw new Error('json: cannot unmarshal into Go value of type []string');
-    }
-    return { key: compileTemplate(key, 'empty'), values: ((vals ?? []) as string[]).map((v) => compileTemplate(v, 'empty')) };
-  });
+function provision(config: KeyValues[]): Matcher {
+  const entries = config.map(({ key, values }) => ({ key: compileTemplate(key, 'empty'), values: values.map((v) => compileTemplate(v, 'empty')) }));
   if (entries.length === 0) return (ctx) => queryValues(ctx).size === 0;
   return (ctx) => {
     const { values: parsed, ok } = parseQuery(ctx.query);
@@ -38,4 +33,6 @@ export const queryMatcher = matcherModule('query', (config): Matcher => {
     }
     return true;
   };
-});
+}
+
+export const queryMatcher = matcherModule('query', { decode: decodeQuery, provision });

@@ -4,10 +4,12 @@
  * before, and tsweb has no HTTP/3).
  */
 import { matcherModule } from '../../core/registry.js';
-import { object } from '../../core/json_checks.js';
+import type { Matcher } from '../../core/types.js';
+import { decodeTLS } from './config.js';
 
-export const tlsMatcher = matcherModule('tls', (config) => {
-  const want = object(config ?? {}, 'caddyhttp.MatchTLS').handshake_complete as boolean | undefined;
-  if (want === false) return () => false;
+function provision(handshakeComplete: boolean | undefined): Matcher {
+  if (handshakeComplete === false) return () => false;
   return (ctx) => ctx.scheme === 'https';
-});
+}
+
+export const tlsMatcher = matcherModule('tls', { decode: decodeTLS, provision });

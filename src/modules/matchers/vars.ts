@@ -11,7 +11,7 @@ import { matcherModule } from '../../core/registry.js';
 import { compileTemplate } from '../../core/replacer.js';
 import type { Ctx, Matcher } from '../../core/types.js';
 import { HandlerError } from '../../core/types.js';
-import { object } from '../../core/json_checks.js';
+import { decodeVarsMatcher, type KeyValues } from './config.js';
 
 /** How vars and vars_regexp read a key: a lone placeholder, or a variable name. */
 export function varReader(key: string): (ctx: Ctx) => string {
@@ -25,13 +25,8 @@ export function varReader(key: string): (ctx: Ctx) => string {
   };
 }
 
-export const varsMatcher = matcherModule('vars', (config): Matcher => {
-  const entries = Object.entries(object(config, 'caddyhttp.VarsMatcher')).map(([key, vals]) => {
-    if (!Array.isArray(vals) || !vals.every((v) => typeof v === 'string')) {
-      throw new Error('json: cannot unmarshal into Go value of type []string');
-    }
-    return { read: varReader(key), values: (vals as string[]).map((v) => compileTemplate(v, 'empty')) };
-  });
+function provision(config: KeyValues[]): Matcher {
+  const entries = config.map(({ key, values }) => ({ read: varReader(key), values: values.map((v) => compileTemplate(v, 'empty')) }));
   if (entries.length === 0) return () => true;
   return (ctx) => {
     for (const { read, values } of entries) {
@@ -40,4 +35,6 @@ export const varsMatcher = matcherModule('vars', (config): Matcher => {
     }
     return false;
   };
-});
+}
+
+export const varsMatcher = matcherModule('vars', { decode: decodeVarsMatcher, provision });

@@ -4,18 +4,16 @@
  * become {http.regexp.NAME.*}.
  */
 import { matcherModule } from '../../core/registry.js';
-import { RegexpMatcher } from '../../go/regexp.js';
 import type { Matcher } from '../../core/types.js';
-import { object } from '../../core/json_checks.js';
+import { decodeRegexpMap, type KeyRegexp } from './config.js';
 import { varReader } from './vars.js';
 
-export const varsRegexpMatcher = matcherModule('vars_regexp', (config): Matcher => {
-  const entries = Object.entries(object(config, 'caddyhttp.MatchVarsRE')).map(([key, spec]) => {
-    const s = object(spec, 'caddyhttp.MatchRegexp');
-    return { read: varReader(key), re: new RegexpMatcher(s.name as string | undefined, String(s.pattern ?? '')) };
-  });
+function provision(config: KeyRegexp[]): Matcher {
+  const entries = config.map(({ key, re }) => ({ read: varReader(key), re }));
   return (ctx) => {
     for (const { read, re } of entries) if (re.match(read(ctx), ctx.repl)) return true;
     return false;
   };
-});
+}
+
+export const varsRegexpMatcher = matcherModule('vars_regexp', { decode: decodeRegexpMap('caddyhttp.MatchVarsRE'), provision });

@@ -20,13 +20,14 @@
 import { moduleObject } from '../../go/json.js';
 import { deleteN } from '../reverse_proxy/caddyfile_deleten.js';
 import { parseReverseProxy } from '../reverse_proxy/caddyfile.js';
-import { fastcgiTimeout, type FastCGITransport } from '../reverse_proxy/caddyfile_transports.js';
+import { fastcgiTimeout } from '../reverse_proxy/caddyfile_transports.js';
+import type { FastCGIOptions, FastCGITransportConfig } from '../reverse_proxy/config.js';
 import { directive } from '../../adapt/registry.js';
 import type { JSONObject, RouteJSON } from '../../adapt/types.js';
 
 export const phpFastcgiDirective = directive('php_fastcgi', (h) => {
   if (!h.next()) throw h.argErr();
-  const transport: FastCGITransport = {};
+  const transport: FastCGIOptions = {};
   let extensions = ['.php'];
   let indexFile = 'index.php';
   let tryFiles: string[] = [];
@@ -128,7 +129,7 @@ export const phpFastcgiDirective = directive('php_fastcgi', (h) => {
     });
   }
 
-  const handler = parseReverseProxy(h, d, { transport: moduleObject(transport as JSONObject, 'protocol', 'fastcgi') });
+  const handler = parseReverseProxy(h, d, { transport: moduleObject(transport, 'protocol', 'fastcgi') as FastCGITransportConfig });
   routes.push({ match: [{ path: extensions.map((ext) => `*${ext}`) }], handle: [handler] });
 
   if (userMatcherSet) {

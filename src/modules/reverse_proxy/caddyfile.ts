@@ -33,7 +33,7 @@ import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { caddyfileHeaderOp, type HeaderOps, type RespHeaderOps } from '../headers/caddyfile_ops.js';
 import type { Helper } from '../../adapt/helper.js';
 import { moduleObject, setOmitEmpty } from '../../go/json.js';
-import type { HandlerJSON, JSONObject } from '../../adapt/types.js';
+import type { JSONObject } from '../../adapt/types.js';
 import { atoi, parseBytes, parseCaddyDuration } from '../../go/units.js';
 import { splitHostPort } from '../../net/netaddr.js';
 import { parseUpstreamSource } from './caddyfile_dynamic.js';
@@ -41,6 +41,17 @@ import { ResponseHandling } from './caddyfile_response_handlers.js';
 import { parseSelectionPolicy } from './caddyfile_selection.js';
 import { arg, parseTransport, TRANSPORT_GO_TYPES } from './caddyfile_transports.js';
 import { parseUpstreamDialAddress, upstreamDials, UpstreamError } from './caddyfile_upstreams.js';
+import type {
+  ActiveHealthChecksConfig,
+  HealthChecksConfig,
+  LoadBalancingConfig,
+  PassiveHealthChecksConfig,
+  ProxyRewriteConfig,
+  ResponseHandlerConfig,
+  ReverseProxyConfig,
+  TransportJSON,
+  UpstreamConfig,
+} from './config.js';
 
 /** Caddy's internal.PrivateRangesCIDR(), for `trusted_proxies private_ranges`. */
 export const PRIVATE_RANGES = ['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/8', '127.0.0.1/8', 'fd00::/8', '::1'];
@@ -48,11 +59,11 @@ export const PRIVATE_RANGES = ['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/8', 
 /** What a shortcut directive (forward_auth, php_fastcgi) configures before the user's tokens are read. */
 export interface ReverseProxyPreset {
   /** An already-encoded transport (php_fastcgi's fastcgi transport). */
-  transport?: JSONObject;
+  transport?: TransportJSON;
   /** Request header operations that header_up adds to. */
   requestHeaders?: HeaderOps;
-  rewrite?: { method?: string; uri?: string };
-  handleResponse?: JSONObject[];
+  rewrite?: ProxyRewriteConfig;
+  handleResponse?: ResponseHandlerConfig[];
 }
 
 function goErr(e: unknown): string {
@@ -70,9 +81,9 @@ function statusClass(s: string): number {
  * adapter (subroutes, request matchers, warnings). Returns the handler JSON
  * as Caddy encodes it (keys sorted, zero values omitted).
  */
-export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyPreset = {}): HandlerJSON {
-  const rp: JSONObject = {};
-  const upstreams: JSONObject[] = [];
+export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyPreset = {}): ReverseProxyConfig {
+  const rp: Omit<ReverseProxyConfig, 'handler'> = {};
+  const upstreams: UpstreamConfig[] = [];
   // The scheme of the last upstream (Caddy's commonScheme); '' means none given.
   let commonScheme = '';
   let transport: { name: string; config: JSONObject } | undefined;
@@ -82,11 +93,11 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
   const rewrite = preset.rewrite;
   if (rewrite) rp.rewrite = rewrite;
 
-  const lb = (): JSONObject => (rp.load_balancing ??= {}) as JSONObject;
-  const health = (): JSONObject => (rp.health_checks ??= {}) as JSONObject;
-  const active = (): JSONObject => (health().active ??= {}) as JSONObject;
-  const passive = (): JSONObject => (health().passive ??= {}) as JSONObject;
-  const rw = (): JSONObject => (rp.rewrite ??= {}) as JSONObject;
+  const lb = (): LoadBalancingConfig => (rp.load_balancing ??= {});
+  const health = (): HealthChecksConfig => (rp.health_checks ??= {});
+  const active = (): ActiveHealthChecksConfig => (health().active ??= {});
+  const passive = (): PassiveHealthChecksConfig => (health().passive ??= {});
+  const rw = (): ProxyRewriteConfig => (rp.rewrite ??= {});
 
   const appendUpstream = (addr: string): void => {
     try {
@@ -177,7 +188,7 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
         break;
       case 'lb_retry_match': {
         const set = parseRetryMatch(h, d);
-        ((lb().retry_match ??= []) as JSONObject[]).push(set);
+        (lb().retry_match ??= []).push(set);
         break;
       }
 
@@ -273,7 +284,7 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
       case 'unhealthy_status': {
         const args = d.remainingArgs();
         if (args.length === 0) throw d.argErr();
-        const list = (passive().unhealthy_status ??= []) as number[];
+        const list = (passive().unhealthy_status ??= []);
         for (const a of args) {
           try {
             list.push(statusClass(a));
@@ -322,7 +333,7 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
 
       case 'trusted_proxies':
         while (d.nextArg()) {
-          const list = (rp.trusted_proxies ??= []) as string[];
+          const list = (rp.trusted_proxies ??= []);
           if (d.val() === 'private_ranges') list.push(...PRIVATE_RANGES);
           else list.push(d.val());
         }
@@ -387,14 +398,14 @@ export function parseReverseProxy(h: Helper, d: Dispenser, preset: ReverseProxyP
       );
     }
     // An http transport with nothing set is the default; Caddy leaves it out.
-    if (!(name === 'http' && Object.keys(config).length === 0)) transportRaw = moduleObject(config, 'protocol', name);
+    if (!(name === 'http' && Object.keys(config).length === 0)) transportRaw = moduleObject(config, 'protocol', name) as TransportJSON;
   }
   if (transportRaw) rp.transport = transportRaw;
 
   const handleResponse = responses.finalize(h);
   if (handleResponse) rp.handle_response = handleResponse;
 
-  return moduleObject(rp, 'handler', 'reverse_proxy') as HandlerJSON;
+  return moduleObject(rp, 'handler', 'reverse_proxy') as ReverseProxyConfig;
 }
 
 /** `lb_retry_match <matcher>` or `lb_retry_match { <matchers...> }`: a request matcher set. */

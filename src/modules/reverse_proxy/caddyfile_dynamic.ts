@@ -8,13 +8,14 @@ import { moduleObject } from '../../go/json.js';
 import { registerModule, unmarshalModule } from '../../adapt/tls/modules.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { parseCaddyDuration } from '../../go/units.js';
+import type { DynamicUpstreamsConfig } from './config.js';
 
 const NS = 'http.reverse_proxy.upstreams';
 
 /** Parses the source named by the current token into `{"source": name, ...}`. */
-export function parseUpstreamSource(d: Dispenser): JSONObject {
+export function parseUpstreamSource(d: Dispenser): DynamicUpstreamsConfig {
   const name = d.val();
-  return moduleObject(unmarshalModule(d, `${NS}.${name}`), 'source', name);
+  return moduleObject(unmarshalModule(d, `${NS}.${name}`), 'source', name) as DynamicUpstreamsConfig;
 }
 
 function duration(d: Dispenser, what: string): number {
@@ -116,7 +117,7 @@ registerModule(`${NS}.a`, (d) => {
 registerModule(`${NS}.multi`, (d) => {
   d.next();
   if (d.nextArg()) throw d.argErr();
-  const sources: JSONObject[] = [];
+  const sources: DynamicUpstreamsConfig[] = [];
   while (d.nextBlock(0)) sources.push(parseUpstreamSource(d));
   return sources.length > 0 ? { sources } : {};
 });

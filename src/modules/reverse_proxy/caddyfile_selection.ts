@@ -8,13 +8,14 @@ import { moduleObject } from '../../go/json.js';
 import { registerModule, unmarshalModule } from '../../adapt/tls/modules.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { atoi, parseCaddyDuration } from '../../go/units.js';
+import type { SelectionPolicyConfig } from './config.js';
 
 const NS = 'http.reverse_proxy.selection_policies';
 
 /** Parses the policy named by the current token into `{"policy": name, ...}`. */
-export function parseSelectionPolicy(d: Dispenser): JSONObject {
+export function parseSelectionPolicy(d: Dispenser): SelectionPolicyConfig {
   const name = d.val();
-  return moduleObject(unmarshalModule(d, `${NS}.${name}`), 'policy', name);
+  return moduleObject(unmarshalModule(d, `${NS}.${name}`), 'policy', name) as SelectionPolicyConfig;
 }
 
 /** Policies that take no options at all. */

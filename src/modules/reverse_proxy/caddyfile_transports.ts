@@ -11,6 +11,7 @@ import { registerModule, unmarshalModule } from '../../adapt/tls/modules.js';
 import type { JSONObject } from '../../adapt/types.js';
 import { atoi, parseBytes, parseCaddyDuration } from '../../go/units.js';
 import type { Helper } from '../../adapt/helper.js';
+import type { FastCGIOptions, HTTPTransportConfig, KeepAliveConfig, TransportTLSConfig } from './config_transport.js';
 
 export const TRANSPORT_NS = 'http.reverse_proxy.transport';
 
@@ -85,11 +86,11 @@ export function parseTransport(h: Helper, d: Dispenser): { name: string; config:
  *         local_address <address>
  *     }
  */
-function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
+function parseHTTPTransport(d: Dispenser, warn: WarnFn): Omit<HTTPTransportConfig, 'protocol'> {
   d.next(); // transport name
-  const t: JSONObject = {};
-  const tls = (): JSONObject => (t.tls ??= {}) as JSONObject;
-  const keepAlive = (): JSONObject => (t.keep_alive ??= {}) as JSONObject;
+  const t: Omit<HTTPTransportConfig, 'protocol'> = {};
+  const tls = (): TransportTLSConfig => (t.tls ??= {});
+  const keepAlive = (): KeepAliveConfig => (t.keep_alive ??= {});
   while (d.nextBlock(0)) {
     const opt = d.val();
     switch (opt) {
@@ -125,11 +126,11 @@ function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
       }
       case 'forward_proxy_url':
         warn("The 'forward_proxy_url' field is deprecated. Use 'network_proxy <url>' instead.");
-        t.network_proxy = moduleObject({ url: arg(d) }, 'from', 'url');
+        t.network_proxy = { from: 'url', url: arg(d) };
         break;
       case 'network_proxy': {
         const name = arg(d);
-        t.network_proxy = moduleObject(unmarshalModule(d, `caddy.network_proxy.${name}`), 'from', name);
+        t.network_proxy = moduleObject(unmarshalModule(d, `caddy.network_proxy.${name}`), 'from', name) as HTTPTransportConfig['network_proxy'];
         break;
       }
       case 'dial_timeout':
@@ -214,7 +215,7 @@ function parseHTTPTransport(d: Dispenser, warn: WarnFn): JSONObject {
       }
       case 'tls_trust_pool': {
         const name = arg(d);
-        const ca = moduleObject(unmarshalModule(d, `tls.ca_pool.source.${name}`), 'provider', name);
+        const ca = moduleObject(unmarshalModule(d, `tls.ca_pool.source.${name}`), 'provider', name) as TransportTLSConfig['ca'];
         if (tls().root_ca_pem_files !== undefined) {
           throw d.err("cannot specify both 'tls_trust_pool' and 'tls_trusted_ca_certs'");
         }
@@ -295,20 +296,8 @@ registerModule('caddy.network_proxy.url', (d) => {
   return { url };
 });
 
-/** The fastcgi transport's options, shared with php_fastcgi's shortcut subdirectives. */
-export interface FastCGITransport {
-  root?: string;
-  split_path?: string[];
-  env?: Record<string, string>;
-  resolve_root_symlink?: boolean;
-  dial_timeout?: number;
-  read_timeout?: number;
-  write_timeout?: number;
-  capture_stderr?: boolean;
-}
-
 /** Parses `dial_timeout|read_timeout|write_timeout <duration>` for the fastcgi transport. */
-export function fastcgiTimeout(d: Dispenser, t: FastCGITransport, key: 'dial_timeout' | 'read_timeout' | 'write_timeout'): void {
+export function fastcgiTimeout(d: Dispenser, t: FastCGIOptions, key: 'dial_timeout' | 'read_timeout' | 'write_timeout'): void {
   if (!d.nextArg()) throw d.argErr();
   let dur: number;
   try {
@@ -332,9 +321,9 @@ export function fastcgiTimeout(d: Dispenser, t: FastCGITransport, key: 'dial_tim
  *         capture_stderr
  *     }
  */
-function parseFastCGITransport(d: Dispenser): JSONObject {
+function parseFastCGITransport(d: Dispenser): FastCGIOptions {
   d.next(); // transport name
-  const t: FastCGITransport = {};
+  const t: FastCGIOptions = {};
   while (d.nextBlock(0)) {
     const opt = d.val();
     switch (opt) {
@@ -372,7 +361,7 @@ function parseFastCGITransport(d: Dispenser): JSONObject {
         throw d.err(`unrecognized subdirective ${opt}`);
     }
   }
-  return t as JSONObject;
+  return t;
 }
 
 registerModule(`${TRANSPORT_NS}.fastcgi`, parseFastCGITransport);

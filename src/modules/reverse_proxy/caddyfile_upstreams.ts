@@ -5,7 +5,7 @@
  * `{upstream}:80`, and URLs that carry only scheme, host and port
  * (`https://host` → port 443 plus TLS on the transport).
  */
-import { goParseURL, urlHostPort } from '../../go/url_parse.js';
+import { goParseURL, urlHostPort } from '../../go/url.js';
 import {
   isFdNetwork,
   isUnixNetwork,

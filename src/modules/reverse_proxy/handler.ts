@@ -9,33 +9,22 @@
  * health checks, dynamic upstreams, request/response buffering, other transports.
  */
 import { cidrToPrefix } from '../../core/clientip.js';
-import { durationMs } from '../../go/duration.js';
 import { AbortRequest } from '../../core/errors.js';
 import { goDuration } from '../../go/fmt.js';
 import { parseAddr, prefixContains, type Prefix } from '../../net/ip.js';
-import { handlerModule } from '../../core/registry.js';
-import type { Ctx } from '../../core/types.js';
-import { compileHeaderOps } from '../../core/header_ops.js';
+import { handlerModule, type ProvisionEnv } from '../../core/registry.js';
+import type { Ctx, Handler } from '../../core/types.js';
+import { buildHeaderOps } from '../../core/header_ops.js';
+import { decodeReverseProxy, type ReverseProxy } from './config.js';
 import { proxyError } from './errors.js';
 import { prepareRequest, compileProxyRewrite, type PreparedRequest } from './request.js';
 import { flushesImmediately, responseHeaders, sendResponse } from './response.js';
 import { compilePassiveHealth } from './passive_health.js';
-import { compileRetry, NoUpstreamError, tryAgain } from './retry.js';
+import { NoUpstreamError, tryAgain } from './retry.js';
 import { compileSelection } from './selection.js';
-import { compileTransport, Transport } from './transport.js';
+import { Transport } from './transport.js';
 import { tunnel } from './upgrade.js';
 import { compileUpstreams, type Upstream } from './upstreams.js';
-
-const SUPPORTED = new Set(['handler', 'upstreams', 'transport', 'load_balancing', 'headers', 'rewrite', 'flush_interval', 'trusted_proxies', 'health_checks']);
-
-import { isObject as isObj, type JSONObject } from '../../go/json.js';
-
-/** flush_interval: a Go duration in ns; negative means "flush every write". null: not set. */
-function flushInterval(v: unknown): number | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'number' && v < 0) return -1;
-  return durationMs(v, 'flush_interval');
-}
 
 function setUpstreamPlaceholders(ctx: Ctx, u: Upstream): void {
   const { repl } = ctx;
@@ -49,33 +38,25 @@ function setUpstreamPlaceholders(ctx: Ctx, u: Upstream): void {
   repl.set('http.reverse_proxy.upstream.fails', u.fails);
 }
 
-export const reverseProxyHandler = handlerModule('reverse_proxy', (config, env) => {
+function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
   // The routes of handle_response are checked like any (so `validate` names a
   // broken one where Caddy does) before the feature itself is refused.
-  if (Array.isArray(config.handle_response)) {
-    config.handle_response.forEach((hr: unknown, i: number) => {
-      const routes = hr !== null && typeof hr === 'object' ? (hr as JSONObject).routes : undefined;
-      if (Array.isArray(routes)) env.compileRoutes(routes, `handle_response ${i}`);
-    });
-  }
-  for (const k of Object.keys(config)) {
-    if (!SUPPORTED.has(k)) throw new Error(`reverse_proxy: ${k} is not supported by tsweb yet`);
-  }
-  const health = compilePassiveHealth(config.health_checks);
+  config.handleResponse.forEach((hr, i) => {
+    if (hr.routes !== undefined) env.compileRoutes(hr.routes, `handle_response ${i}`);
+  });
+  if (config.handleResponse.length > 0) throw new Error('reverse_proxy: handle_response is not supported by tsweb yet');
+  const health = compilePassiveHealth(config.passive);
   const sources = compileUpstreams(config.upstreams, health);
-  const lb = isObj(config.load_balancing) ? config.load_balancing : undefined;
-  const select = compileSelection(lb?.selection_policy);
-  const retry = compileRetry(lb);
-  const transport = new Transport(compileTransport(config.transport));
+  const select = compileSelection(config.selection);
+  const retry = config.retry;
+  const transport = new Transport(config.transport);
   env.onCleanup(() => transport.close());
-  const headers = isObj(config.headers) ? config.headers : {};
-  const headerUp = compileHeaderOps(headers.request, 'headers.request');
-  const headerDown = compileHeaderOps(headers.response, 'headers.response');
+  const headerUp = buildHeaderOps(config.headerUp);
+  const headerDown = buildHeaderOps(config.headerDown);
   const rewrite = compileProxyRewrite(config.rewrite);
-  const flush = flushInterval(config.flush_interval);
+  const flush = config.flushInterval;
   // The handler's own trusted_proxies (older Caddy configs); otherwise the server's decision.
-  let ownTrusted: Prefix[] | null = null;
-  if (Array.isArray(config.trusted_proxies)) ownTrusted = config.trusted_proxies.map((r: unknown) => cidrToPrefix(String(r)));
+  const ownTrusted: Prefix[] | null = config.trustedProxies === null ? null : config.trustedProxies.map(cidrToPrefix);
 
   const trustedPeer = (ctx: Ctx): boolean => {
     if (ownTrusted === null) return ctx.vars.get('trusted_proxy') === true;
@@ -168,4 +149,6 @@ export const reverseProxyHandler = handlerModule('reverse_proxy', (config, env) 
       ctx.repl.set('http.reverse_proxy.duration_ms', Number(d) / 1e6);
     }
   };
-});
+}
+
+export const reverseProxyHandler = handlerModule('reverse_proxy', { decode: decodeReverseProxy, provision });

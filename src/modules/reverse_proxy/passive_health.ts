@@ -6,7 +6,7 @@
  * Without fail_duration nothing is remembered, as in Caddy. Active health
  * checks are refused for now.
  */
-import { durationMs } from '../../go/duration.js';
+import type { PassiveHealthSettings } from './config.js';
 import type { Upstream } from './upstreams.js';
 
 export interface PassiveHealth {
@@ -20,25 +20,14 @@ export interface PassiveHealth {
   readonly maxRequests: number;
 }
 
-import { isObject as isObj } from '../../go/json.js';
-
 /** Caddy's StatusCodeMatches: 5 matches any 5xx, 404 only 404. */
 function statusMatches(status: number, codes: number[]): boolean {
   return codes.some((c) => (c < 100 ? Math.floor(status / 100) === c : status === c));
 }
 
-export function compilePassiveHealth(cfg: unknown): PassiveHealth {
-  const none: PassiveHealth = { countFailure() {}, judge() {}, maxFails: 0, maxRequests: 0 };
-  if (cfg === undefined || cfg === null) return none;
-  if (!isObj(cfg)) throw new Error('health_checks: must be an object');
-  for (const k of Object.keys(cfg)) if (k !== 'passive') throw new Error(`health_checks.${k}: active health checks are not supported by tsweb yet`);
-  const p = cfg.passive;
-  if (!isObj(p)) return none;
-  const failDuration = durationMs(p.fail_duration, 'health_checks.passive.fail_duration');
-  const maxFails = typeof p.max_fails === 'number' && p.max_fails > 0 ? p.max_fails : 1;
-  const codes = Array.isArray(p.unhealthy_status) ? p.unhealthy_status.map(Number) : [];
-  const slow = durationMs(p.unhealthy_latency, 'health_checks.passive.unhealthy_latency');
-  const maxRequests = typeof p.unhealthy_request_count === 'number' ? p.unhealthy_request_count : 0;
+export function compilePassiveHealth(p: PassiveHealthSettings | null): PassiveHealth {
+  if (p === null) return { countFailure() {}, judge() {}, maxFails: 0, maxRequests: 0 };
+  const { failDuration, maxFails, unhealthyStatus: codes, unhealthyLatency: slow, unhealthyRequestCount: maxRequests } = p;
   const countFailure = (u: Upstream) => {
     if (failDuration === 0) return;
     u.fails++;

@@ -27,14 +27,11 @@ export interface RewriteConfig {
   uri: Template | null;
 }
 
-export function compileProxyRewrite(cfg: unknown): RewriteConfig {
-  if (cfg === undefined || cfg === null) return { method: null, uri: null };
-  if (typeof cfg !== 'object' || Array.isArray(cfg)) throw new Error('rewrite: must be an object');
-  const r = cfg as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (k !== 'method' && k !== 'uri') throw new Error(`rewrite: ${k} is not supported in reverse_proxy by tsweb yet`);
+/** The decoded `rewrite` (method, uri; '' when unset), compiled once. */
+export function compileProxyRewrite(cfg: { method: string; uri: string }): RewriteConfig {
   return {
-    method: typeof r.method === 'string' && r.method !== '' ? compileTemplate(r.method, 'empty') : null,
-    uri: typeof r.uri === 'string' && r.uri !== '' ? compileTemplate(r.uri, 'empty') : null,
+    method: cfg.method !== '' ? compileTemplate(cfg.method, 'empty') : null,
+    uri: cfg.uri !== '' ? compileTemplate(cfg.uri, 'empty') : null,
   };
 }
 

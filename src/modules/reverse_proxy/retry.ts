@@ -4,14 +4,8 @@
  * to retry (the upstream got nothing); any other failure only for a request
  * that is idempotent and sent no body, since the upstream may have acted on it.
  */
-import { durationMs } from '../../go/duration.js';
+import type { RetryPolicy } from './config.js';
 import { DialError } from './transport.js';
-
-export interface RetryPolicy {
-  retries: number;
-  tryDuration: number;
-  tryInterval: number;
-}
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -20,19 +14,6 @@ export class NoUpstreamError extends Error {
   constructor() {
     super('no upstreams available');
   }
-}
-
-export function compileRetry(lb: Record<string, unknown> | undefined): RetryPolicy {
-  const retries = lb?.retries ?? 0;
-  if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) throw new Error('load_balancing.retries: must be a non-negative integer');
-  for (const k of Object.keys(lb ?? {})) {
-    if (!['selection_policy', 'retries', 'try_duration', 'try_interval'].includes(k)) throw new Error(`load_balancing.${k} is not supported by tsweb yet`);
-  }
-  const tryDuration = durationMs(lb?.try_duration, 'load_balancing.try_duration');
-  let tryInterval = durationMs(lb?.try_interval, 'load_balancing.try_interval');
-  // Caddy's default: wait 250 ms between tries when a try duration is set.
-  if (tryDuration > 0 && tryInterval === 0) tryInterval = 250;
-  return { retries, tryDuration, tryInterval };
 }
 
 /**

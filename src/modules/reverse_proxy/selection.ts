@@ -1,16 +1,15 @@
 /**
  * Load-balancing selection policies (Caddy's reverseproxy/selectionpolicies.go),
- * each compiled once from `load_balancing.selection_policy`. A policy picks
+ * each compiled once from the decoded `load_balancing.selection_policy`. A policy picks
  * one available upstream from the pool or returns null (no upstream
  * available: a 503, or a retry).
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { Ctx } from '../../core/types.js';
+import type { SelectionPolicy } from './config_selection.js';
 import type { Upstream } from './upstreams.js';
 
 export type Selector = (pool: readonly Upstream[], ctx: Ctx) => Upstream | null;
-
-import { isObject as isObj } from '../../go/json.js';
 
 /** Uniformly random among the available ones (reservoir sampling, as Caddy). */
 export const randomSelect: Selector = (pool) => {
@@ -100,9 +99,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-function cookiePolicy(cfg: Record<string, unknown>, fallback: Selector): Selector {
-  const name = typeof cfg.name === 'string' && cfg.name !== '' ? cfg.name : 'lb';
-  const secret = typeof cfg.secret === 'string' ? cfg.secret : '';
+function cookiePolicy(name: string, secret: string, fallback: Selector): Selector {
   const hashOf = (s: string) => (secret === '' ? createHash('sha256').update(s).digest('hex') : createHmac('sha256', secret).update(s).digest('hex'));
   const hashes = new WeakMap<Upstream, string>();
   const hashFor = (u: Upstream) => {
@@ -126,12 +123,9 @@ function cookiePolicy(cfg: Record<string, unknown>, fallback: Selector): Selecto
   };
 }
 
-/** Compiles `selection_policy`; throws for policies tsweb does not have. */
-export function compileSelection(cfg: unknown): Selector {
-  if (cfg === undefined || cfg === null) return randomSelect;
-  if (!isObj(cfg)) throw new Error('selection_policy: must be an object');
-  const policy = cfg.policy;
-  switch (policy) {
+/** Compiles a decoded `selection_policy`. */
+export function compileSelection(cfg: SelectionPolicy): Selector {
+  switch (cfg.policy) {
     case 'random':
       return randomSelect;
     case 'first':
@@ -147,8 +141,7 @@ export function compileSelection(cfg: unknown): Selector {
     case 'uri_hash':
       return (pool, ctx) => hostByHashing(pool, ctx.req.url ?? '/');
     case 'header': {
-      const field = typeof cfg.field === 'string' ? cfg.field.toLowerCase() : '';
-      if (field === '') throw new Error('selection_policy header: field is required');
+      const field = cfg.field;
       return (pool, ctx) => {
         const v = ctx.req.headersDistinct[field]?.[0];
         // Caddy falls back to random when the request lacks the field.
@@ -156,8 +149,6 @@ export function compileSelection(cfg: unknown): Selector {
       };
     }
     case 'cookie':
-      return cookiePolicy(cfg, randomSelect);
-    default:
-      throw new Error(`loading load balancing selection policy: module not supported by tsweb yet: http.reverse_proxy.selection_policies.${String(policy)}`);
+      return cookiePolicy(cfg.name, cfg.secret, randomSelect);
   }
 }

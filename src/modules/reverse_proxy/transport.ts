@@ -8,8 +8,8 @@
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import { durationMs } from '../../go/duration.js';
 import { goErrnoText } from '../../go/errno.js';
+import type { TransportSettings } from './config_transport.js';
 import type { Upstream } from './upstreams.js';
 
 /** Could not connect: always safe to retry (Caddy's DialError). */
@@ -25,50 +25,6 @@ export class UpstreamTimeout extends Error {
   override name = 'UpstreamTimeout';
 }
 
-export interface TransportConfig {
-  tls: { insecureSkipVerify: boolean; serverName: string } | null;
-  dialTimeout: number;
-  responseHeaderTimeout: number;
-  keepAlive: boolean;
-  idleTimeout: number;
-  maxIdlePerHost: number;
-}
-
-import { isObject as isObj } from '../../go/json.js';
-
-const KNOWN = new Set(['protocol', 'tls', 'dial_timeout', 'response_header_timeout', 'keep_alive', 'versions', 'dial_fallback_delay', 'expect_continue_timeout', 'read_buffer_size', 'write_buffer_size', 'max_response_header_size', 'compression', 'max_conns_per_host', 'read_timeout', 'write_timeout']);
-
-/** Reads `transport`; refuses what tsweb cannot do yet, naming it. */
-export function compileTransport(cfg: unknown): TransportConfig {
-  const t = cfg === undefined || cfg === null ? { protocol: 'http' } : cfg;
-  if (!isObj(t)) throw new Error('transport: must be an object');
-  if (t.protocol !== 'http') throw new Error(`loading transport: module not supported by tsweb yet: http.reverse_proxy.transport.${String(t.protocol)}`);
-  for (const k of Object.keys(t)) if (!KNOWN.has(k)) throw new Error(`transport http: ${k} is not supported by tsweb yet`);
-  if (t.versions !== undefined) {
-    const v = t.versions;
-    if (!Array.isArray(v) || v.length === 0) throw new Error('transport http: versions must be a non-empty list');
-    if (v.includes('h2c') || !v.includes('1.1')) throw new Error(`transport http: versions ${JSON.stringify(v)}: tsweb proxies over HTTP/1.1 only for now (h2c and HTTP/2-only upstreams are not supported yet)`);
-  }
-  let tls: TransportConfig['tls'] = null;
-  if (t.tls !== undefined && t.tls !== null) {
-    if (!isObj(t.tls)) throw new Error('transport http: tls must be an object');
-    for (const k of Object.keys(t.tls)) {
-      if (k !== 'insecure_skip_verify' && k !== 'server_name') throw new Error(`transport http: tls ${k} is not supported by tsweb yet`);
-    }
-    tls = { insecureSkipVerify: t.tls.insecure_skip_verify === true, serverName: typeof t.tls.server_name === 'string' ? t.tls.server_name : '' };
-  }
-  const ka = isObj(t.keep_alive) ? t.keep_alive : {};
-  return {
-    tls,
-    dialTimeout: durationMs(t.dial_timeout, 'dial_timeout') || 3000,
-    responseHeaderTimeout: durationMs(t.response_header_timeout, 'response_header_timeout'),
-    keepAlive: ka.enabled !== false,
-    // Go's defaults as Caddy sets them: idle connections live 2 minutes, 32 per host.
-    idleTimeout: durationMs(ka.idle_timeout, 'keep_alive.idle_timeout') || 120_000,
-    maxIdlePerHost: typeof ka.max_idle_conns_per_host === 'number' && ka.max_idle_conns_per_host > 0 ? ka.max_idle_conns_per_host : typeof ka.max_idle_conns === 'number' && ka.max_idle_conns > 0 ? ka.max_idle_conns : 32,
-  };
-}
-
 export interface RoundTripRequest {
   method: string;
   path: string;
@@ -81,7 +37,7 @@ export interface RoundTripRequest {
 export class Transport {
   private readonly agents = new Map<Upstream, HttpAgent>();
 
-  constructor(readonly cfg: TransportConfig) {}
+  constructor(readonly cfg: TransportSettings) {}
 
   get scheme(): 'http' | 'https' {
     return this.cfg.tls === null ? 'http' : 'https';

@@ -5,6 +5,7 @@
  * with `/` (it is not a path matcher); with two, the first is the matcher.
  */
 import { directive } from '../../adapt/registry.js';
+import type { RewriteConfig } from './config.js';
 
 export const rewriteDirective = directive('rewrite', (h) => {
   h.next(); // directive name
@@ -13,10 +14,12 @@ export const rewriteDirective = directive('rewrite', (h) => {
   if (n > 2) throw h.err('too many arguments; should only be a matcher and a URI');
   if (n === 1) {
     h.nextArg();
-    return h.newRoute(null, { handler: 'rewrite', uri: h.val() });
+    const rewrite: RewriteConfig = { handler: 'rewrite', uri: h.val() };
+    return h.newRoute(null, rewrite);
   }
   const matcherSet = h.extractMatcherSet();
   h.next(); // the name again: matcher extraction rewinds
   h.next(); // the URI
-  return h.newRoute(matcherSet, { handler: 'rewrite', uri: h.val() });
+  const rewrite: RewriteConfig = { handler: 'rewrite', uri: h.val() };
+  return h.newRoute(matcherSet, rewrite);
 });

@@ -7,6 +7,7 @@
  * `/api`), and sorts alongside `handle` blocks.
  */
 import { directive } from '../../adapt/registry.js';
+import type { RewriteConfig } from './config.js';
 
 export const handlePathDirective = directive('handle_path', (h) => {
   h.next(); // directive name
@@ -23,6 +24,7 @@ export const handlePathDirective = directive('handle_path', (h) => {
   h.reset();
   h.next();
   const subroute = h.parseSegmentAsSubroute();
-  const routes = [{ handle: [{ handler: 'rewrite', strip_path_prefix: strip }] }, ...((subroute.routes as unknown[] | undefined) ?? [])];
+  const stripPrefix: RewriteConfig = { handler: 'rewrite', strip_path_prefix: strip };
+  const routes = [{ handle: [stripPrefix] }, ...((subroute.routes as unknown[] | undefined) ?? [])];
   return h.newRoute({ path: [path] }, { ...subroute, routes });
 });

@@ -10,22 +10,14 @@
  */
 import type { Helper } from '../../adapt/helper.js';
 import { handlerDirective } from '../../adapt/registry.js';
-import type { JSONObject } from '../../adapt/types.js';
 import { atoi } from '../../go/units.js';
+import type { QueryOpsConfig, RewriteConfig, SubstrReplacerConfig } from './config.js';
 
-interface QueryOps {
-  rename?: { key: string; val: string }[];
-  set?: { key: string; val: string }[];
-  add?: { key: string; val: string }[];
-  replace?: { key: string; search_regexp: string; replace: string }[];
-  delete?: string[];
-}
-
-export const uriDirective = handlerDirective('uri', (h) => {
+export const uriDirective = handlerDirective('uri', (h): RewriteConfig => {
   h.next(); // directive name
   const args = h.remainingArgs();
   if (args.length < 1) throw h.argErr();
-  const out: JSONObject = { handler: 'rewrite' };
+  const out: RewriteConfig = { handler: 'rewrite' };
 
   switch (args[0]) {
     case 'strip_prefix':
@@ -39,7 +31,7 @@ export const uriDirective = handlerDirective('uri', (h) => {
     case 'replace': {
       if (args.length !== 3 && args.length !== 4) throw h.argErr();
       // Go's omitempty: an empty find or replacement is left out.
-      const sub: JSONObject = {};
+      const sub: SubstrReplacerConfig = {};
       if (args[1]) sub.find = args[1];
       if (args[2]) sub.replace = args[2];
       if (args.length === 4) {
@@ -60,7 +52,7 @@ export const uriDirective = handlerDirective('uri', (h) => {
       break;
     case 'query': {
       if (args.length > 4) throw h.argErr();
-      const q: QueryOps = {};
+      const q: QueryOpsConfig = {};
       const hasArgs = args.length > 1;
       if (hasArgs) applyQueryOp(h, q, args.slice(1));
       while (h.nextBlock(0)) {
@@ -73,10 +65,10 @@ export const uriDirective = handlerDirective('uri', (h) => {
     default:
       throw h.err(`unrecognized URI manipulation '${args[0]}'`);
   }
-  return out as { handler: string };
+  return out;
 });
 
-function applyQueryOp(h: Helper, q: QueryOps, args: string[]): void {
+function applyQueryOp(h: Helper, q: QueryOpsConfig, args: string[]): void {
   const key = args[0]!;
   if (key.startsWith('-')) {
     if (args.length !== 1) throw h.argErr();
@@ -97,8 +89,13 @@ function applyQueryOp(h: Helper, q: QueryOps, args: string[]): void {
 }
 
 /** Key order of Caddy's queryOps struct. */
-function orderQueryOps(q: QueryOps): JSONObject {
-  const out: JSONObject = {};
-  for (const k of ['rename', 'set', 'add', 'replace', 'delete'] as const) if (q[k]) out[k] = q[k];
+function orderQueryOps(q: QueryOpsConfig): QueryOpsConfig {
+  const { rename, set, add, replace, delete: del } = q;
+  const out: QueryOpsConfig = {};
+  if (rename) out.rename = rename;
+  if (set) out.set = set;
+  if (add) out.add = add;
+  if (replace) out.replace = replace;
+  if (del) out.delete = del;
   return out;
 }

@@ -15,16 +15,11 @@ import { cleanPath } from '../../go/path.js';
 import { escapedPath, pathEscape, pathUnescape } from '../../go/url.js';
 import { handlerModule } from '../../core/registry.js';
 import { compileTemplate, type Replacer, type Template } from '../../core/replacer.js';
-import type { Ctx } from '../../core/types.js';
-import { compileExpansion, compileGoRegexp, type GoRegexp, goStringsReplace, replaceAll, replaceAllExpanded } from '../../go/replace.js';
+import type { Ctx, Handler } from '../../core/types.js';
+import { compileExpansion, type GoRegexp, goStringsReplace, replaceAll, replaceAllExpanded } from '../../go/replace.js';
+import { decodeRewrite, type Rewrite } from './config.js';
 import { canonicalizePath, changePath, type PathState, trimPathPrefix, trimPathSuffix } from './path.js';
 import { buildQueryString, compileQueryOps, compileQueryString } from './query.js';
-
-const str = (v: unknown, field: string): string => {
-  if (v === undefined || v === null) return '';
-  if (typeof v !== 'string') throw new Error(`${field}: must be a string`);
-  return v;
-};
 
 const PATH_KEY = '{http.request.uri.path}';
 const FILE_KEY = '{http.matchers.file.relative}';
@@ -123,50 +118,23 @@ interface RegexpRep {
   fixed: ReturnType<typeof compileExpansion> | null;
 }
 
-import { isObject as isObj } from '../../go/json.js';
-
-export const rewriteHandler = handlerModule('rewrite', (config) => {
-  const methodRaw = str(config.method, 'method');
-  const method = methodRaw !== '' ? compileTemplate(methodRaw, 'empty') : null;
-  const uriRaw = str(config.uri, 'uri');
-  const uri = uriRaw !== '' ? compileUri(uriRaw) : null;
-  const force = config.force_modify_query === true;
-  const prefixRaw = str(config.strip_path_prefix, 'strip_path_prefix');
-  const prefix = prefixRaw !== '' ? compileTemplate(prefixRaw, 'empty') : null;
-  const suffixRaw = str(config.strip_path_suffix, 'strip_path_suffix');
-  const suffix = suffixRaw !== '' ? compileTemplate(suffixRaw, 'empty') : null;
-
-  const substrings: Substring[] = [];
-  if (config.uri_substring !== undefined && config.uri_substring !== null) {
-    if (!Array.isArray(config.uri_substring)) throw new Error('uri_substring: must be a list');
-    for (const s of config.uri_substring) {
-      if (!isObj(s)) throw new Error('uri_substring: each entry must be an object');
-      const find = str(s.find, 'uri_substring.find');
-      if (find === '') continue; // Caddy skips these
-      const limit = s.limit === undefined ? 0 : s.limit;
-      if (typeof limit !== 'number' || !Number.isInteger(limit)) throw new Error('uri_substring.limit: must be an integer');
-      substrings.push({ find: compileTemplate(find, 'empty'), replace: compileTemplate(str(s.replace, 'uri_substring.replace'), 'empty'), limit: limit === 0 ? -1 : limit, mergeSlashes: !find.includes('//') });
-    }
-  }
-
-  const regexps: RegexpRep[] = [];
-  if (config.path_regexp !== undefined && config.path_regexp !== null) {
-    if (!Array.isArray(config.path_regexp)) throw new Error('path_regexp: must be a list');
-    config.path_regexp.forEach((r: unknown, i: number) => {
-      if (!isObj(r)) throw new Error('path_regexp: each entry must be an object');
-      const find = str(r.find, 'path_regexp.find');
-      if (find === '') throw new Error('path_regexp find cannot be empty');
-      let re: GoRegexp;
-      try {
-        re = compileGoRegexp(find);
-      } catch (err) {
-        throw new Error(`compiling regular expression ${i}: ${(err as Error).message}`);
-      }
-      const replace = str(r.replace, 'path_regexp.replace');
-      const fixed = replace.includes('{') || replace.includes('}') ? null : compileExpansion(replace, re);
-      regexps.push({ re, replace: compileTemplate(replace, 'empty'), fixed });
-    });
-  }
+function provision(config: Rewrite): Handler {
+  const method = config.method !== '' ? compileTemplate(config.method, 'empty') : null;
+  const uri = config.uri !== '' ? compileUri(config.uri) : null;
+  const force = config.forceModifyQuery;
+  const prefix = config.stripPathPrefix !== '' ? compileTemplate(config.stripPathPrefix, 'empty') : null;
+  const suffix = config.stripPathSuffix !== '' ? compileTemplate(config.stripPathSuffix, 'empty') : null;
+  const substrings: Substring[] = config.uriSubstring.map((s) => ({
+    find: compileTemplate(s.find, 'empty'),
+    replace: compileTemplate(s.replace, 'empty'),
+    limit: s.limit,
+    mergeSlashes: !s.find.includes('//'),
+  }));
+  const regexps: RegexpRep[] = config.pathRegexp.map(({ re, replace }) => ({
+    re,
+    replace: compileTemplate(replace, 'empty'),
+    fixed: replace.includes('{') || replace.includes('}') ? null : compileExpansion(replace, re),
+  }));
   const queryOps = compileQueryOps(config.query);
 
   return (ctx, next) => {
@@ -257,4 +225,6 @@ export const rewriteHandler = handlerModule('rewrite', (config) => {
     ctx.rawPath = st.rawPath;
     ctx.query = query;
   }
-});
+}
+
+export const rewriteHandler = handlerModule('rewrite', { decode: decodeRewrite, provision });

@@ -9,7 +9,8 @@
 import { toGoString } from '../../go/fmt.js';
 import { parseQuery, queryEscape } from '../../go/url.js';
 import { compileTemplate, type Replacer, type Template } from '../../core/replacer.js';
-import { compileGoRegexp, type GoRegexp, goStringsReplace, replaceAll } from '../../go/replace.js';
+import { type GoRegexp, goStringsReplace, replaceAll } from '../../go/replace.js';
+import type { QueryKeyVal, QueryOps as QueryOpsConfig } from './config.js';
 
 interface Component {
   text: Template;
@@ -86,43 +87,20 @@ interface QueryReplace {
 
 export type QueryOps = (query: string, repl: Replacer) => string;
 
-import { isObject as isObj } from '../../go/json.js';
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
+const keyVals = (list: readonly QueryKeyVal[]): KeyVal[] => list.map((o) => ({ key: compileTemplate(o.key, 'empty'), val: compileTemplate(o.val, 'empty') }));
 
-function keyVals(list: unknown, what: string): KeyVal[] {
-  if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) throw new Error(`query.${what}: must be a list`);
-  return list.map((o) => {
-    if (!isObj(o)) throw new Error(`query.${what}: each entry must be an object with key and val`);
-    return { key: compileTemplate(str(o.key), 'empty'), val: compileTemplate(str(o.val), 'empty') };
-  });
-}
-
-export function compileQueryOps(config: unknown): QueryOps | null {
-  if (config === undefined || config === null) return null;
-  if (!isObj(config)) throw new Error('query: must be an object');
-  const rename = keyVals(config.rename, 'rename');
-  const set = keyVals(config.set, 'set');
-  const add = keyVals(config.add, 'add');
-  const replaces: QueryReplace[] = [];
-  if (config.replace !== undefined && config.replace !== null) {
-    if (!Array.isArray(config.replace)) throw new Error('query.replace: must be a list');
-    for (const r of config.replace) {
-      if (!isObj(r)) throw new Error('query.replace: each entry must be an object');
-      let re: GoRegexp | null = null;
-      if (str(r.search_regexp) !== '') {
-        try {
-          re = compileGoRegexp(str(r.search_regexp));
-        } catch (err) {
-          throw new Error(`compiling regular expression ${str(r.search_regexp)} in query rewrite replace operation: ${(err as Error).message}`);
-        }
-      }
-      replaces.push({ key: compileTemplate(str(r.key), 'empty'), search: compileTemplate(str(r.search), 'keep'), replace: compileTemplate(str(r.replace), 'keep'), re });
-    }
-  }
-  const delList = config.delete ?? [];
-  if (!Array.isArray(delList) || delList.some((d) => typeof d !== 'string')) throw new Error('query.delete: must be a list of keys');
-  const deletes = (delList as string[]).map((d) => compileTemplate(d, 'empty'));
+export function compileQueryOps(config: QueryOpsConfig | null): QueryOps | null {
+  if (config === null) return null;
+  const rename = keyVals(config.rename);
+  const set = keyVals(config.set);
+  const add = keyVals(config.add);
+  const replaces: QueryReplace[] = config.replace.map((r) => ({
+    key: compileTemplate(r.key, 'empty'),
+    search: compileTemplate(r.search, 'keep'),
+    replace: compileTemplate(r.replace, 'keep'),
+    re: r.re,
+  }));
+  const deletes = config.delete.map((d) => compileTemplate(d, 'empty'));
 
   return (queryString, repl) => {
     const query = parseQuery(queryString).values;

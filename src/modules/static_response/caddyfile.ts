@@ -9,8 +9,8 @@
  * has a body).
  */
 import { handlerDirective } from '../../adapt/registry.js';
-import type { JSONObject } from '../../adapt/types.js';
 import { weakString } from '../../adapt/weakstring.js';
+import type { StaticResponseConfig } from './config.js';
 
 export const respondDirective = handlerDirective('respond', (h) => {
   h.next(); // directive name
@@ -46,9 +46,9 @@ export const respondDirective = handlerDirective('respond', (h) => {
     }
   }
 
-  const out: JSONObject = { handler: 'static_response' };
+  const out: StaticResponseConfig = { handler: 'static_response' };
   if (status) out.status_code = weakString(status);
   if (body) out.body = body;
   if (close) out.close = true;
-  return out as { handler: string };
+  return out;
 });

@@ -7,8 +7,9 @@
  * clients see where to go, where a 3xx would be followed invisibly).
  */
 import { handlerDirective } from '../../adapt/registry.js';
-import type { JSONObject } from '../../adapt/types.js';
 import { weakString } from '../../adapt/weakstring.js';
+import type { HTTPHeaderConfig } from '../../core/header_ops.js';
+import type { StaticResponseConfig } from './config.js';
 
 export const redirDirective = handlerDirective('redir', (h) => {
   h.next(); // directive name
@@ -18,7 +19,7 @@ export const redirDirective = handlerDirective('redir', (h) => {
   // Caddy takes at most these two arguments and ignores anything after them.
 
   let body: string | undefined;
-  let headers: JSONObject | undefined;
+  let headers: HTTPHeaderConfig | undefined;
   switch (code) {
     case 'permanent':
       code = '301';
@@ -52,10 +53,10 @@ export const redirDirective = handlerDirective('redir', (h) => {
   }
   if (code !== '200') headers = { Location: [to] };
 
-  const out: JSONObject = { handler: 'static_response', status_code: weakString(code) };
+  const out: StaticResponseConfig = { handler: 'static_response', status_code: weakString(code) };
   if (headers) out.headers = headers;
   if (body !== undefined) out.body = body;
-  return out as { handler: string };
+  return out;
 });
 
 /** Go's html.EscapeString. */

@@ -6,7 +6,8 @@
 import { AbortRequest, errorStatus, writeStatus } from '../../core/errors.js';
 import { handlerModule } from '../../core/registry.js';
 import { compileTemplate, type Template } from '../../core/replacer.js';
-import { compileStatus } from '../../core/status.js';
+import type { Handler } from '../../core/types.js';
+import { decodeStaticResponse, type StaticResponse } from './config.js';
 
 /** Caddy's body sniff: a body that is a JSON object or array is served as JSON. */
 function looksLikeJSON(body: string): boolean {
@@ -22,26 +23,18 @@ function looksLikeJSON(body: string): boolean {
   }
 }
 
-export const staticResponseHandler = handlerModule('static_response', (config) => {
-  if (config.abort === true) {
+function provision(config: StaticResponse): Handler {
+  if (config.abort) {
     return () => Promise.reject(new AbortRequest());
   }
-  const close = config.close === true;
-  const status = compileStatus(config.status_code, 'status_code');
+  const { close, status } = config;
 
   // Header names and values: ReplaceAll (unknown placeholders become empty).
-  const headers: Array<[Template, Template[]]> = [];
-  if (config.headers !== undefined) {
-    if (config.headers === null || typeof config.headers !== 'object' || Array.isArray(config.headers)) {
-      throw new Error('headers: must be an object of field names to lists of values');
-    }
-    for (const [field, vals] of Object.entries(config.headers)) {
-      if (!Array.isArray(vals) || vals.some((v) => typeof v !== 'string')) throw new Error(`headers: ${field}: values must be a list of strings`);
-      headers.push([compileTemplate(field, 'empty'), (vals as string[]).map((v) => compileTemplate(v, 'empty'))]);
-    }
-  }
-  if (config.body !== undefined && typeof config.body !== 'string') throw new Error('body: must be a string');
-  const rawBody: string = config.body ?? '';
+  const headers: Array<[Template, Template[]]> = config.headers.map(([field, vals]) => [
+    compileTemplate(field, 'empty'),
+    vals.map((v) => compileTemplate(v, 'empty')),
+  ]);
+  const rawBody = config.body;
   // The body keeps placeholders nobody knows (ReplaceKnown), as Caddy does.
   const body = rawBody === '' ? null : compileTemplate(rawBody, 'keep');
   // The Content-Type guess looks at the configured text, so it is decided now.
@@ -73,4 +66,6 @@ export const staticResponseHandler = handlerModule('static_response', (config) =
     }
     if (!w.writableEnded) w.end(text);
   };
-});
+}
+
+export const staticResponseHandler = handlerModule('static_response', { decode: decodeStaticResponse, provision });

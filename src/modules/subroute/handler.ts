@@ -5,11 +5,13 @@
  * continue with the outer chain when they fall through.
  */
 import { AbortRequest, toHandlerError, withError } from '../../core/errors.js';
-import { handlerModule } from '../../core/registry.js';
+import { handlerModule, type ProvisionEnv } from '../../core/registry.js';
+import type { Handler } from '../../core/types.js';
+import { decodeSubroute, type Subroute } from './config.js';
 
-export const subrouteHandler = handlerModule('subroute', (config, env) => {
+function provision(config: Subroute, env: ProvisionEnv): Handler {
   const routes = env.compileRoutes(config.routes, 'setting up subroutes');
-  const errors = config.errors?.routes !== undefined ? env.compileRoutes(config.errors.routes) : null;
+  const errors = config.errors !== null ? env.compileRoutes(config.errors.routes) : null;
   if (errors === null) return routes;
   return async (ctx, next) => {
     try {
@@ -20,4 +22,6 @@ export const subrouteHandler = handlerModule('subroute', (config, env) => {
       await errors(ctx, next);
     }
   };
-});
+}
+
+export const subrouteHandler = handlerModule('subroute', { decode: decodeSubroute, provision });

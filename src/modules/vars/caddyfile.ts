@@ -9,9 +9,11 @@
  */
 import { sortedKeys } from '../../go/json.js';
 import { handlerDirective } from '../../adapt/registry.js';
+import type { JSONValue } from '../../core/json_checks.js';
+import type { VarsConfig } from './config.js';
 
-export const varsDirective = handlerDirective('vars', (h) => {
-  const vars: Record<string, unknown> = {};
+export const varsDirective = handlerDirective('vars', (h): VarsConfig => {
+  const vars: Record<string, JSONValue> = {};
   const nextVar = (headerLine: boolean): void => {
     if (headerLine && !h.nextArg()) return; // the first line's pair is optional
     const name = h.val();

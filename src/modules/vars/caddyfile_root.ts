@@ -5,6 +5,7 @@
  * `root /srv` is not a path matcher); with two, the first is the matcher.
  */
 import { directive } from '../../adapt/registry.js';
+import type { VarsConfig } from './config.js';
 
 export const rootDirective = directive('root', (h) => {
   h.next(); // directive name
@@ -13,10 +14,12 @@ export const rootDirective = directive('root', (h) => {
   if (n > 2) throw h.err('too many arguments; should only be a matcher and a path');
   if (n === 1) {
     h.nextArg();
-    return h.newRoute(null, { handler: 'vars', root: h.val() });
+    const root: VarsConfig = { handler: 'vars', root: h.val() };
+    return h.newRoute(null, root);
   }
   const matcherSet = h.extractMatcherSet();
   h.next(); // the name again: matcher extraction rewinds
   if (!h.nextArg()) throw h.argErr();
-  return h.newRoute(matcherSet, { handler: 'vars', root: h.val() });
+  const root: VarsConfig = { handler: 'vars', root: h.val() };
+  return h.newRoute(matcherSet, root);
 });

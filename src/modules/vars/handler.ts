@@ -5,15 +5,15 @@
  */
 import { handlerModule } from '../../core/registry.js';
 import { compileTemplate, type Template } from '../../core/replacer.js';
+import type { Handler } from '../../core/types.js';
+import { decodeVars } from './config.js';
 
-export const varsHandler = handlerModule('vars', (config) => {
-  const entries: Array<[Template, Template | null, unknown]> = [];
-  for (const [key, value] of Object.entries(config)) {
-    if (key === 'handler') continue;
-    entries.push([compileTemplate(key, 'empty'), typeof value === 'string' ? compileTemplate(value, 'empty') : null, value]);
-  }
+function provision(vars: Array<[name: string, value: unknown]>): Handler {
+  const entries = vars.map(([key, value]): [Template, Template | null, unknown] => [compileTemplate(key, 'empty'), typeof value === 'string' ? compileTemplate(value, 'empty') : null, value]);
   return (ctx, next) => {
     for (const [key, tpl, value] of entries) ctx.vars.set(key(ctx.repl), tpl === null ? value : tpl(ctx.repl));
     return next();
   };
-});
+}
+
+export const varsHandler = handlerModule('vars', { decode: decodeVars, provision });

@@ -1,0 +1,251 @@
+/**
+ * The `reverse_proxy` handler's JSON (Caddy's reverseproxy.Handler), as the
+ * adapter writes it (reverse_proxy, forward_auth and php_fastcgi all do) and
+ * the handler reads it, and its decoder. Caddy fields tsweb does not run yet
+ * are refused by name ("... is not supported by tsweb yet"); fields Caddy
+ * does not have are refused as Caddy refuses them (`json: unknown field`).
+ */
+import { DecodeError, jsonKind, ObjectReader } from '../../core/decode.js';
+import {
+  decodeHeaderOps,
+  decodeRespHeaderOps,
+  decodeResponseMatcher,
+  type HeaderOpsConfig,
+  type RespHeaderOpsConfig,
+  type ResponseMatcherConfig,
+} from '../../core/header_ops.js';
+import type { JSONObject } from '../../core/registry.js';
+import { decodeSelectionPolicy, type SelectionPolicy, type SelectionPolicyConfig } from './config_selection.js';
+import { decodeTransport, type DurationJSON, type TransportJSON, type TransportSettings } from './config_transport.js';
+
+export type { DurationJSON, FastCGIOptions, FastCGITransportConfig, HTTPTransportConfig, TransportJSON } from './config_transport.js';
+export type { SelectionPolicyConfig } from './config_selection.js';
+
+/** Caddy's reverseproxy.Upstream. */
+export type UpstreamConfig = { dial: string; max_requests?: number };
+
+/** A matcher set of `http.matchers.*` modules (lb_retry_match). */
+export type MatcherSetJSON = Record<string, unknown>;
+
+/** Caddy's reverseproxy.LoadBalancing. */
+export type LoadBalancingConfig = {
+  selection_policy?: SelectionPolicyConfig;
+  retries?: number;
+  try_duration?: DurationJSON;
+  try_interval?: DurationJSON;
+  retry_match?: MatcherSetJSON[];
+};
+
+/** Caddy's reverseproxy.ActiveHealthChecks (refused by tsweb for now). */
+export type ActiveHealthChecksConfig = {
+  path?: string;
+  uri?: string;
+  upstream?: string;
+  port?: number;
+  headers?: Record<string, string[]>;
+  method?: string;
+  body?: string;
+  follow_redirects?: boolean;
+  interval?: DurationJSON;
+  timeout?: DurationJSON;
+  passes?: number;
+  fails?: number;
+  max_size?: number;
+  expect_status?: number;
+  expect_body?: string;
+};
+
+/** Caddy's reverseproxy.PassiveHealthChecks. */
+export type PassiveHealthChecksConfig = {
+  fail_duration?: DurationJSON;
+  max_fails?: number;
+  unhealthy_request_count?: number;
+  unhealthy_status?: number[];
+  unhealthy_latency?: DurationJSON;
+};
+
+export type HealthChecksConfig = { active?: ActiveHealthChecksConfig; passive?: PassiveHealthChecksConfig };
+
+/** Caddy's rewrite.Rewrite; reverse_proxy runs `method` and `uri`. */
+export type ProxyRewriteConfig = {
+  method?: string;
+  uri?: string;
+  strip_path_prefix?: string;
+  strip_path_suffix?: string;
+  uri_substring?: Array<{ find?: string; replace?: string; limit?: number }>;
+  path_regexp?: Array<{ find?: string; replace?: string }>;
+  query?: Record<string, unknown>;
+};
+
+/** Caddy's caddyhttp.ResponseHandler (handle_response, replace_status). */
+export type ResponseHandlerConfig = {
+  match?: ResponseMatcherConfig;
+  /** A WeakString: a number or a string (placeholders allowed). */
+  status_code?: number | string;
+  routes?: JSONObject[];
+};
+
+/** Dynamic upstream sources (`{"source": "a"|"srv"|"multi", ...}`), refused by tsweb for now. */
+export type DynamicUpstreamsConfig = { source: string; [k: string]: unknown };
+
+export type ReverseProxyConfig = {
+  handler: 'reverse_proxy';
+  transport?: TransportJSON;
+  circuit_breaker?: { type: string; [k: string]: unknown };
+  load_balancing?: LoadBalancingConfig;
+  health_checks?: HealthChecksConfig;
+  upstreams?: UpstreamConfig[];
+  dynamic_upstreams?: DynamicUpstreamsConfig;
+  flush_interval?: DurationJSON;
+  trusted_proxies?: string[];
+  headers?: { request?: HeaderOpsConfig; response?: RespHeaderOpsConfig };
+  request_buffers?: number;
+  response_buffers?: number;
+  stream_timeout?: DurationJSON;
+  stream_buffer_size?: number;
+  stream_close_delay?: DurationJSON;
+  rewrite?: ProxyRewriteConfig;
+  handle_response?: ResponseHandlerConfig[];
+  verbose_logs?: boolean;
+};
+
+export interface RetryPolicy {
+  retries: number;
+  /** Milliseconds; 0: no time bound. */
+  tryDuration: number;
+  tryInterval: number;
+}
+
+/** Passive health checks, durations in milliseconds. */
+export interface PassiveHealthSettings {
+  failDuration: number;
+  maxFails: number;
+  unhealthyStatus: number[];
+  unhealthyLatency: number;
+  unhealthyRequestCount: number;
+}
+
+/** The handler's config as provisioning uses it. */
+export interface ReverseProxy {
+  upstreams: Array<{ dial: string; maxRequests: number }>;
+  selection: SelectionPolicy;
+  retry: RetryPolicy;
+  passive: PassiveHealthSettings | null;
+  transport: TransportSettings;
+  headerUp: HeaderOpsConfig | undefined;
+  headerDown: RespHeaderOpsConfig | undefined;
+  rewrite: { method: string; uri: string };
+  /** Milliseconds; -1: flush every write; null: not set. */
+  flushInterval: number | null;
+  /** The handler's own trusted_proxies (older configs); null: the server decides. */
+  trustedProxies: string[] | null;
+  /** Their routes are compiled (and so checked) before the feature is refused. */
+  handleResponse: ResponseHandlerConfig[];
+}
+
+/** Caddy fields of the handler tsweb does not run yet. */
+const REFUSED = ['circuit_breaker', 'dynamic_upstreams', 'request_buffers', 'response_buffers', 'stream_timeout', 'stream_buffer_size', 'stream_close_delay', 'verbose_logs'];
+const REWRITE_REFUSED = ['strip_path_prefix', 'strip_path_suffix', 'uri_substring', 'path_regexp', 'query'];
+
+function intAt(v: unknown, path: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new DecodeError(path, `json: cannot unmarshal ${jsonKind(v)} into Go value of type int`);
+  return v;
+}
+
+function decodeUpstream(v: unknown, path: string): { dial: string; maxRequests: number } {
+  const r = ObjectReader.of(v, path);
+  const dial = r.raw('dial');
+  if (typeof dial !== 'string') throw new DecodeError(path, 'a dial address is required');
+  const maxRequests = r.int('max_requests', 0);
+  r.done();
+  return { dial, maxRequests };
+}
+
+function decodeLoadBalancing(r: ObjectReader): { selection: SelectionPolicy; retry: RetryPolicy } {
+  if (r.json.retry_match !== undefined) throw new Error('load_balancing.retry_match is not supported by tsweb yet');
+  r.ignore('retry_match');
+  const retries = r.raw('retries') ?? 0;
+  if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) throw new Error('load_balancing.retries: must be a non-negative integer');
+  const selection = decodeSelectionPolicy(r.raw('selection_policy'), r.at('selection_policy'));
+  const tryDuration = r.durationMs('try_duration');
+  let tryInterval = r.durationMs('try_interval');
+  r.done();
+  // Caddy's default: wait 250 ms between tries when a try duration is set.
+  if (tryDuration > 0 && tryInterval === 0) tryInterval = 250;
+  return { selection, retry: { retries, tryDuration, tryInterval } };
+}
+
+function decodeHealthChecks(r: ObjectReader): PassiveHealthSettings | null {
+  if (r.json.active !== undefined) throw new Error('health_checks.active: active health checks are not supported by tsweb yet');
+  r.ignore('active');
+  const passiveRaw = r.raw('passive');
+  const p = r.obj('passive');
+  r.done();
+  const failDuration = p.durationMs('fail_duration');
+  const maxFails = p.int('max_fails', 0);
+  const unhealthyStatus = p.list('unhealthy_status', intAt);
+  const unhealthyLatency = p.durationMs('unhealthy_latency');
+  const unhealthyRequestCount = p.int('unhealthy_request_count', 0);
+  p.done();
+  if (passiveRaw === undefined || passiveRaw === null) return null;
+  return { failDuration, maxFails: maxFails > 0 ? maxFails : 1, unhealthyStatus, unhealthyLatency, unhealthyRequestCount };
+}
+
+function decodeHeaders(r: ObjectReader): { up: HeaderOpsConfig | undefined; down: RespHeaderOpsConfig | undefined } {
+  const up = decodeHeaderOps(r.raw('request'), r.at('request'));
+  // header_down applies to every response at once: `require` and `deferred` are accepted (as always) but not acted on yet.
+  const down = decodeRespHeaderOps(r.raw('response'), r.at('response'));
+  r.done();
+  return { up, down };
+}
+
+function decodeRewrite(r: ObjectReader): { method: string; uri: string } {
+  for (const k of REWRITE_REFUSED) if (r.json[k] !== undefined) throw new Error(`rewrite: ${k} is not supported in reverse_proxy by tsweb yet`);
+  r.ignore(...REWRITE_REFUSED);
+  const out = { method: r.str('method', ''), uri: r.str('uri', '') };
+  r.done();
+  return out;
+}
+
+function decodeResponseHandler(v: unknown, path: string): ResponseHandlerConfig {
+  const r = ObjectReader.of(v, path);
+  const out: ResponseHandlerConfig = {};
+  const match = decodeResponseMatcher(r.raw('match'), r.at('match'));
+  if (match !== undefined) out.match = match;
+  const status = r.raw('status_code');
+  if (status !== undefined && status !== null) {
+    if (typeof status !== 'number' && typeof status !== 'string') throw new DecodeError(r.at('status_code'), `json: cannot unmarshal ${jsonKind(status)} into Go value of type caddyhttp.WeakString`);
+    out.status_code = status;
+  }
+  const routes = r.list('routes', (x, p) => ObjectReader.of(x, p).json);
+  if (routes.length > 0) out.routes = routes;
+  r.done();
+  return out;
+}
+
+/** flush_interval: a caddy.Duration; any negative number means "flush every write". */
+function decodeFlushInterval(r: ObjectReader): number | null {
+  const v = r.raw('flush_interval');
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number' && v < 0) return -1;
+  return r.durationMs('flush_interval');
+}
+
+export function decodeReverseProxy(json: JSONObject): ReverseProxy {
+  const r = new ObjectReader(json);
+  r.ignore('handler');
+  for (const k of REFUSED) if (k in json) throw new Error(`reverse_proxy: ${k} is not supported by tsweb yet`);
+  r.ignore(...REFUSED);
+  const passive = decodeHealthChecks(r.obj('health_checks'));
+  const upstreams = r.list('upstreams', decodeUpstream);
+  const { selection, retry } = decodeLoadBalancing(r.obj('load_balancing'));
+  const transport = decodeTransport(r.raw('transport'), r.at('transport'));
+  const headers = decodeHeaders(r.obj('headers'));
+  const rewrite = decodeRewrite(r.obj('rewrite'));
+  const flushInterval = decodeFlushInterval(r);
+  const trusted = r.raw('trusted_proxies');
+  const trustedProxies = trusted === undefined || trusted === null ? null : r.strList('trusted_proxies');
+  const handleResponse = r.list('handle_response', decodeResponseHandler);
+  r.done();
+  return { upstreams, selection, retry, passive, transport, headerUp: headers.up, headerDown: headers.down, rewrite, flushInterval, trustedProxies, handleResponse };
+}
