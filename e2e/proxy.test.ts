@@ -3,9 +3,10 @@
 // on :8081, answers /health itself and lists the folder everywhere else.
 // The example binds the fixed ports 8080 and 8081, so they must be free.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -49,7 +50,8 @@ describe('npm start: Caddyfile.example', () => {
       const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
       if (b.status !== 0) throw new Error(`build failed: ${b.stderr}`);
     }
-    child = spawn(cli, ['run', '--config', 'Caddyfile.example'], { cwd: root, env: { PATH: process.env.PATH, HOME: root }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // XDG_CONFIG_HOME: every loaded config is autosaved, as in Caddy; keep it out of the repository.
+    child = spawn(cli, ['run', '--config', 'Caddyfile.example'], { cwd: root, env: { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'tsweb-proxy-cfg-')) }, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (d: string) => (stderr += d));
     const end = Date.now() + 10_000;

@@ -6,7 +6,7 @@
  */
 import { AddrError, isFdNetwork, isUnixNetwork, joinHostPort, type NetworkAddress, networkAddressString, parseNetworkAddress } from '../net/netaddr.js';
 import { parseAddr } from '../net/ip.js';
-import { goParseURL } from '../go/url_parse.js';
+import { goParseURL } from '../go/url.js';
 
 export const DEFAULT_ADMIN_LISTEN = 'localhost:2019';
 

@@ -8,6 +8,7 @@
  *   /load, /adapt             a whole config (JSON, or any adapter by Content-Type)
  *   /stop                     stops the process
  *   /reverse_proxy/upstreams  every upstream, with fails and health per handler
+ *   /metrics                  the process's metrics (src/core/metrics), Prometheus text
  *   /pki/ca/<id>[/certificates]
  *
  * Before any route: Caddy's browser mitigations, the Host check against DNS
@@ -16,9 +17,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { clean, cleanKeepSlash } from '../go/path.js';
-import { goParseURL } from '../go/url_parse.js';
+import { goParseURL } from '../go/url.js';
 import type { EngineLog } from '../core/log.js';
 import { upstreamStatuses } from '../core/upstream_status.js';
+import { metricsContentType, metricsText } from '../core/metrics/index.js';
 import { APIError } from './api_error.js';
 import type { AllowedOrigin } from './address.js';
 import { type ConfigManager, makeEtag } from './config_manager.js';
@@ -214,6 +216,11 @@ export class AdminServer {
         return this.handleAdapt(req, res);
       case '/reverse_proxy/upstreams':
         return this.handleUpstreams(req, res);
+      case '/metrics':
+        // Caddy's admin.api.metrics: the text format only (no OpenMetrics negotiation there).
+        res.setHeader('Content-Type', metricsContentType());
+        res.end(await metricsText());
+        return;
     }
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -35,8 +35,8 @@ const adminModules = ['admin.api.load', 'admin.api.pki', 'admin.api.reverse_prox
 export function moduleIDs(): string[] {
   const ids = [
     ...appModules.keys(),
-    ...[...handlerModules.keys()].map((n) => `http.handlers.${n}`),
-    ...[...matcherModules.keys()].map((n) => `http.matchers.${n}`),
+    ...[...handlerModules.values()].filter((m) => !m.unimplemented).map((m) => `http.handlers.${m.name}`),
+    ...[...matcherModules.values()].filter((m) => !m.unimplemented).map((m) => `http.matchers.${m.name}`),
     'caddy.adapters.caddyfile',
     ...adminModules,
   ];

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { adaptCaddyfile } from '../adapt/index.js';
+import { decodeAdminConfig } from '../admin/controller.js';
 import type { JSONObject, Warning } from '../adapt/types.js';
 import { CaddyfileError } from '../caddyfile/errors.js';
 import { ConfigValidationError, validateConfig } from '../runtime/validate.js';
@@ -116,8 +117,12 @@ export function adaptInput(input: string, file: string, adapter: string, env: Re
 export function validateOrFail(config: JSONObject, prefix = '', env?: NodeJS.ProcessEnv): void {
   try {
     validateConfig(config, { env });
+    // The admin endpoint is the CLI's part of a config (src/admin, above the runtime): `run` refuses what this refuses.
+    if (config.admin !== undefined) decodeAdminConfig(config.admin);
   } catch (err) {
     if (err instanceof ConfigValidationError) throw new ConfigError(`${prefix}${err.message}`);
+    if (err instanceof Error && err.name === 'DecodeError') throw new ConfigError(`${prefix}${err.message}`);
+    if (err instanceof Error && err.message.startsWith('admin.')) throw new ConfigError(`${prefix}${err.message}`);
     throw err;
   }
 }

@@ -41,6 +41,8 @@ export type MatcherProvisioner = (config: unknown, env: ProvisionEnv) => Matcher
  */
 export interface HandlerModule<C = JSONObject> {
   readonly name: string;
+  /** Registered only to refuse its config by name (a Caddy module tsweb lacks); not listed as available. */
+  readonly unimplemented?: boolean;
   // Method syntax on purpose: a registry holds modules of many config types
   // as HandlerModule<unknown>, and each module's decode feeds its own provision.
   decode(json: JSONObject): C;
@@ -50,6 +52,7 @@ export interface HandlerModule<C = JSONObject> {
 /** An `http.matchers.*` module; its JSON is the matcher's value (an array for `path`, an object for `header`...). */
 export interface MatcherModule<C = unknown> {
   readonly name: string;
+  readonly unimplemented?: boolean;
   decode(json: unknown): C;
   provision(config: C, env: ProvisionEnv): Matcher;
 }
@@ -103,13 +106,15 @@ export function registerMatcher(name: string, provision: MatcherProvisioner): vo
  * as `run`) rather than "unknown module".
  */
 export function unimplementedHandler(name: string): HandlerModule<JSONObject> {
-  return handlerModule(name, () => {
+  const mod = handlerModule(name, () => {
     throw new Error(`handler '${name}' is not implemented in tsweb yet`);
   });
+  return { ...mod, unimplemented: true };
 }
 
 export function unimplementedMatcher(name: string): MatcherModule<unknown> {
-  return matcherModule(name, () => {
+  const mod = matcherModule(name, () => {
     throw new Error(`matcher '${name}' is not implemented in tsweb yet`);
   });
+  return { ...mod, unimplemented: true };
 }

@@ -168,6 +168,19 @@ describe('admin API: /load, /adapt and the rest', () => {
     expect(out.result.apps.http.servers.srv0!.listen).toEqual([':8080']);
   });
 
+  it('shows a loaded reverse_proxy\'s upstreams, with the failure its passive health counted', async () => {
+    const port = await freePort();
+    const dead = await freePort(); // nothing listens there: the dial fails
+    const a = await up({
+      apps: { http: { servers: { s: { listen: [`127.0.0.1:${port}`], routes: [{ handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: `127.0.0.1:${dead}` }], health_checks: { passive: { fail_duration: '30s', max_fails: 1 } } }] }] } } } },
+    });
+    const before = (await (await fetch(`${a.url()}/reverse_proxy/upstreams`)).json()) as Array<Record<string, unknown>>;
+    expect(before).toEqual([{ address: `127.0.0.1:${dead}`, num_requests: 0, fails: 0, healthy: true, handler: expect.stringMatching(/^reverse_proxy #\d+$/) }]);
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(502);
+    const after = (await (await fetch(`${a.url()}/reverse_proxy/upstreams`)).json()) as Array<Record<string, unknown>>;
+    expect(after).toEqual([{ ...before[0], fails: 1, healthy: false }]);
+  });
+
   it('reports upstreams per handler with health, 404s an unknown CA, 404s unknown paths', async () => {
     const a = await up();
     const undo = registerUpstreamStatus(() => [{ address: 'localhost:9', numRequests: 2, fails: 1, healthy: false }], 'api');

@@ -133,6 +133,15 @@ describe('validate in-process', () => {
     expect(out.stdout).toBe('');
   });
 
+  it('refuses what run refuses: a handler config run cannot provision, an admin block it cannot serve', async () => {
+    const badField = fakeIO(workdir({ 'c.json': '{"apps": {"http": {"servers": {"a": {"listen": [":80"], "routes": [{"handle": [{"handler": "encode", "minimum_length": "big"}]}]}}}}}' }));
+    expect(await runValidate(['-c', 'c.json'], badField.io)).toBe(1);
+    expect(badField.out.stderr).toContain("loading module 'encode': provision http.handlers.encode: minimum_length: json: cannot unmarshal string into Go value of type int");
+    const remoteAdmin = fakeIO(workdir({ 'c.json': '{"admin": {"remote": {"listen": ":2021"}}}' }));
+    expect(await runValidate(['-c', 'c.json'], remoteAdmin.io)).toBe(1);
+    expect(remoteAdmin.out.stderr).toContain('admin.remote: remote administration is not implemented in tsweb yet');
+  });
+
   it('fails on a JSON config with an unknown handler', async () => {
     const { io, out } = fakeIO(workdir({ 'c.json': '{"apps": {"http": {"servers": {"a": {"listen": [":80"], "routes": [{"handle": [{"handler": "nope"}]}]}}}}}' }));
     expect(await runValidate(['-c', 'c.json'], io)).toBe(1);

@@ -16,6 +16,9 @@ import { AddrError, isFdNetwork, isUnixNetwork, joinNetworkAddress, parseNetwork
 import { type Listener, ListenerPool } from './listeners.js';
 import { newScope, ProvisionError, type ProvisionScope } from './provision.js';
 import { provisionServer, type Server } from './server.js';
+import { registry as metricsRegistry } from '../../core/metrics/index.js';
+import { decodeHTTPMetricsConfig, HTTPMetrics, type HTTPMetricsConfig } from '../../core/metrics/http.js';
+import { Registry } from '../../core/metrics/registry.js';
 
 export interface HTTPAppOptions {
   configFiles?: readonly string[];
@@ -71,10 +74,11 @@ export function provisionHTTPApp(json: unknown, opts: HTTPAppOptions): HTTPApp {
   const serversJSON = json.servers ?? {};
   if (!isObj(serversJSON)) throw new ProvisionError([...where, '"servers" must be an object']);
   checkListeners(serversJSON);
+  const metrics = provisionMetrics(json, serversJSON, opts);
   let servers: Server[];
   try {
     servers = Object.entries(serversJSON).map(([name, srv]) =>
-      provisionServer(name, srv, scope, { httpPort, httpsPort, log: opts.log, env: opts.env, validating: opts.validating }),
+      provisionServer(name, srv, scope, { httpPort, httpsPort, log: opts.log, env: opts.env, validating: opts.validating, metrics }),
     );
   } catch (err) {
     // Modules provisioned before the failure may hold resources already.
@@ -82,6 +86,44 @@ export function provisionHTTPApp(json: unknown, opts: HTTPAppOptions): HTTPApp {
     throw err;
   }
   return new HTTPApp(servers, gracePeriod, shutdownDelay, scope);
+}
+
+/**
+ * `metrics` of the app, or of any server (deprecated there; Caddy hoists it
+ * into the app's, per_host ORed): null when nobody asked for metrics, and
+ * then the routes are compiled without instrumentation.
+ */
+function provisionMetrics(app: JSONObject, servers: JSONObject, opts: HTTPAppOptions): HTTPMetrics | null {
+  let config: HTTPMetricsConfig | null = null;
+  try {
+    if (app.metrics !== undefined && app.metrics !== null) config = decodeHTTPMetricsConfig(app.metrics, 'metrics');
+    for (const [name, srv] of Object.entries(servers)) {
+      if (!isObj(srv) || srv.metrics === undefined || srv.metrics === null) continue;
+      const own = decodeHTTPMetricsConfig(srv.metrics, `servers.${name}.metrics`);
+      opts.log('warn', 'http.log', "per-server 'metrics' is deprecated; use 'metrics' in the root 'http' app instead", { server_name: name });
+      config = { perHost: (config?.perHost ?? false) || own.perHost, observeCatchallHosts: config?.observeCatchallHosts ?? false };
+    }
+  } catch (err) {
+    throw new ProvisionError(['loading http app module', 'provision http', (err as Error).message], err);
+  }
+  if (config === null) return null;
+  // Caddy's scanConfigForHosts: exact host names of the top-level host matchers.
+  const hosts = new Set<string>();
+  let https = false;
+  for (const srv of Object.values(servers)) {
+    if (!isObj(srv)) continue;
+    if (Array.isArray(srv.tls_connection_policies) && srv.tls_connection_policies.length > 0) https = true;
+    if (!config.perHost || !Array.isArray(srv.routes)) continue;
+    for (const route of srv.routes) {
+      if (!isObj(route) || !Array.isArray(route.match)) continue;
+      for (const set of route.match) {
+        if (!isObj(set) || !Array.isArray(set.host)) continue;
+        for (const h of set.host) if (typeof h === 'string' && !h.includes('*') && !h.includes('{')) hosts.add(h.toLowerCase());
+      }
+    }
+  }
+  // `validate` must not touch the families the running config counts in.
+  return new HTTPMetrics(opts.validating ? new Registry() : metricsRegistry, config, hosts, https);
 }
 
 function port(v: unknown, field: string): number {

@@ -2,8 +2,8 @@
  * The ResponseWriter over node:http's ServerResponse: the only place the
  * engine's handlers reach Node's response (besides the listeners that
  * create it). Each call is one forward; the access log's body-size count
- * lives here too (on only for servers that log), so a logged request needs
- * no wrapper.
+ * and the metrics' time of the head live here too (on only for servers that
+ * log or collect metrics), so such a request needs no wrapper.
  */
 import type { ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
@@ -12,6 +12,8 @@ import { type HeaderValue, type Hijacked, type ResponseWriter, type WriteCallbac
 export class NodeResponseWriter implements ResponseWriter {
   /** Body bytes handed to write()/end(), when counting (Caddy's access log `size`). */
   written = 0;
+  /** performance.now() when the final head went out, when counting (the metrics' time to first byte); 0 before. */
+  headAt = 0;
   private claimed = false;
 
   constructor(
@@ -70,23 +72,33 @@ export class NodeResponseWriter implements ResponseWriter {
   }
 
   writeHead(status: number, message?: string): void {
+    if (this.count && status >= 200 && this.headAt === 0) this.headAt = performance.now();
     if (message === undefined) this.res.writeHead(status);
     else this.res.writeHead(status, message);
   }
 
   write(chunk: Uint8Array | string, cb?: WriteCallback): boolean {
-    if (this.count) this.written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (this.count) {
+      if (this.headAt === 0) this.headAt = performance.now();
+      this.written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    }
     return this.res.write(chunk, cb);
   }
   onceDrain(cb: () => void): void {
     this.res.once('drain', cb);
   }
   end(chunk?: Uint8Array | string, cb?: () => void): void {
-    if (this.count && chunk !== undefined) this.written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (this.count) {
+      if (this.headAt === 0) this.headAt = performance.now();
+      if (chunk !== undefined) this.written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    }
     this.res.end(chunk, cb);
   }
   flush(): void {
-    if (!this.res.headersSent) this.res.flushHeaders();
+    if (!this.res.headersSent) {
+      if (this.count && this.headAt === 0) this.headAt = performance.now();
+      this.res.flushHeaders();
+    }
     this.res.socket?.setNoDelay(true);
   }
   addTrailers(trailers: Readonly<Record<string, string>>): void {

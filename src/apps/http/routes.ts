@@ -91,9 +91,16 @@ export function compileMatcherSetList(sets: unknown, scope: ProvisionScope, wher
 /**
  * A route list as one Handler. Like Caddy's provisioning, every route's
  * matchers are set up before any route's handlers, so the first error
- * reported is the one Caddy reports.
+ * reported is the one Caddy reports. `instrument` wraps each route's chain
+ * (the server's metrics; absent, nothing is wrapped).
  */
-export function compileRouteList(routes: unknown, scope: ProvisionScope, where: readonly string[], handlersWhere: readonly string[] = where): Handler {
+export function compileRouteList(
+  routes: unknown,
+  scope: ProvisionScope,
+  where: readonly string[],
+  handlersWhere: readonly string[] = where,
+  instrument?: (chain: Handler, route: JSONObject) => Handler,
+): Handler {
   if (routes === undefined || routes === null) return (_ctx, next) => next();
   if (!Array.isArray(routes)) throw new ProvisionError([...where, 'routes must be an array']);
   const matchers = routes.map((route, i) => {
@@ -109,7 +116,7 @@ export function compileRouteList(routes: unknown, scope: ProvisionScope, where: 
       match: matchers[i]!,
       group: typeof route.group === 'string' ? route.group : '',
       terminal: route.terminal === true,
-      chain: composeHandlers(handlers),
+      chain: instrument === undefined ? composeHandlers(handlers) : instrument(composeHandlers(handlers), route),
     };
   });
   return routeListHandler(compiled);

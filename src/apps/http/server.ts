@@ -23,6 +23,7 @@ import type { EngineLog } from '../../core/log.js';
 import { ProvisionError, type ProvisionScope, serverScope } from './provision.js';
 import type { JSONObject } from '../../core/registry.js';
 import { compileRouteList } from './routes.js';
+import { type HTTPMetrics, routeHandlerName } from '../../core/metrics/http.js';
 import type { Ctx, Handler, HandlerError, Next } from '../../core/types.js';
 
 /** Connection limits, in milliseconds and bytes; 0 = none. */
@@ -72,7 +73,7 @@ function hostHeaderCount(req: IncomingMessage): number {
 export class Server {
   /** Requests running on this server (a retired config waits for 0 before cleaning up). */
   inflight = 0;
-  /** The listeners' writers count body bytes for this server (its access log reports them). */
+  /** The listeners' writers count body bytes and the head's time for this server (its access log or metrics report them). */
   readonly countsBody: boolean;
   private idleWaiters: Array<() => void> = [];
 
@@ -88,8 +89,10 @@ export class Server {
     private readonly ctxInfo: CtxInfo,
     /** The server's `logs` (access logging); null: no access log lines. */
     private readonly access: AccessLog | null = null,
+    /** The http app collects metrics (its routes are instrumented). */
+    metered = false,
   ) {
-    this.countsBody = access !== null;
+    this.countsBody = access !== null || metered;
   }
 
   /** The request entry point; never throws, never leaves a response open. */
@@ -220,6 +223,8 @@ export interface ServerProvisionOptions {
   env?: NodeJS.ProcessEnv;
   /** Checking only (`tsweb validate`): listener placeholders stay unresolved. */
   validating?: boolean;
+  /** The http app's metrics; absent: routes are compiled uninstrumented. */
+  metrics?: HTTPMetrics | null;
 }
 
 /** Provisions `servers[name]`; throws ProvisionError with Caddy's chain. */
@@ -264,15 +269,20 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
     .filter((l) => json.tls_connection_policies !== undefined || l.port === opts.httpsPort || (hosts.length > 0 && l.port !== opts.httpPort))
     .map(displayAddress);
 
+  // Newer Caddy measures each matched top-level and named route, labelled by its first handler.
+  const metrics = opts.metrics ?? null;
+  const instrument = metrics === null ? undefined : (chain: Handler, route: JSONObject) => metrics.instrument(name, routeHandlerName(route), chain);
+
   // Named routes first, as Caddy provisions them: routes may invoke them.
   if (json.named_routes !== undefined) {
     if (!isObj(json.named_routes)) throw new ProvisionError([...at, '"named_routes" must be an object']);
     for (const [rname, route] of Object.entries(json.named_routes)) {
-      scope.namedRoutes.set(rname, compileRouteList([route], scope, [...at, `setting up named route '${rname}'`]));
+      const where = [...at, `setting up named route '${rname}'`];
+      scope.namedRoutes.set(rname, compileRouteList([route], scope, where, where, instrument));
     }
   }
   // Caddy's words: matchers of every route first, then handlers (app.go).
-  const primary = compileRouteList(json.routes, scope, [...at, 'setting up route matchers'], [...at, 'setting up route handlers']);
+  const primary = compileRouteList(json.routes, scope, [...at, 'setting up route matchers'], [...at, 'setting up route handlers'], instrument);
   let errorRoutes: Handler | null = null;
   if (json.errors !== undefined) {
     if (!isObj(json.errors)) throw new ProvisionError([...at, '"errors" must be an object']);
@@ -281,5 +291,5 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
       errorRoutes = compileRouteList(routes, scope, [...at, 'setting up server error handling routes']);
     }
   }
-  return new Server(name, listen, limits, tlsWanted, primary, errorRoutes, opts.log, { clientIP }, access);
+  return new Server(name, listen, limits, tlsWanted, primary, errorRoutes, opts.log, { clientIP }, access, metrics !== null);
 }

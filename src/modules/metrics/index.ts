@@ -1,9 +1,9 @@
 // The metrics module: its Caddyfile syntax and its runtime, registered once.
-import { unimplementedHandler } from '../../core/registry.js';
 import { defineModule } from '../define.js';
 import { metricsDirective } from './caddyfile.js';
+import { metricsHandler } from './handler.js';
 
 defineModule({
   directives: [metricsDirective],
-  handlers: [unimplementedHandler('metrics')],
+  handlers: [metricsHandler],
 });

@@ -8,6 +8,7 @@
  * Refused for now (named in the error): handle_response and friends, active
  * health checks, dynamic upstreams, request/response buffering, other transports.
  */
+import { registerUpstreamStatus } from '../../core/upstream_status.js';
 import { cidrToPrefix } from '../../core/clientip.js';
 import { AbortRequest } from '../../core/errors.js';
 import { goDuration } from '../../go/fmt.js';
@@ -25,6 +26,7 @@ import { compileSelection } from './selection.js';
 import { Transport } from './transport.js';
 import { tunnel } from './upgrade.js';
 import { compileUpstreams, type Upstream } from './upstreams.js';
+import { registerUpstreamsHealthy } from '../../core/metrics/upstreams.js';
 
 function setUpstreamPlaceholders(ctx: Ctx, u: Upstream): void {
   const { repl } = ctx;
@@ -47,6 +49,14 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
   if (config.handleResponse.length > 0) throw new Error('reverse_proxy: handle_response is not supported by tsweb yet');
   const health = compilePassiveHealth(config.passive);
   const sources = compileUpstreams(config.upstreams, health);
+  // caddy_reverse_proxy_upstreams_healthy, read when scraped; a dial address with placeholders has no health of its own.
+  env.onCleanup(registerUpstreamsHealthy(() => sources.map((s, i) => ({ upstream: config.upstreams[i]!.dial, healthy: s.fixed?.healthy() ?? true }))));
+  // The admin API's /reverse_proxy/upstreams, read when asked: per handler, with health (Caddy #6135).
+  env.onCleanup(
+    registerUpstreamStatus(function* () {
+      for (const s of sources) for (const u of s.known()) yield { address: u.dial, numRequests: u.inflight, fails: u.fails, healthy: u.healthy() };
+    }),
+  );
   const select = compileSelection(config.selection);
   const retry = config.retry;
   const transport = new Transport(config.transport);

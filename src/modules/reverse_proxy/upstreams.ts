@@ -26,9 +26,14 @@ export class Upstream {
     this.addr = parseDialAddress(dial);
   }
 
-  /** Caddy's Upstream.Available: healthy (passive checks only) and not full. */
+  /** Caddy's Upstream.Healthy (passive checks only): fewer counted failures than max_fails. */
+  healthy(): boolean {
+    return this.maxFails === 0 || this.fails < this.maxFails;
+  }
+
+  /** Caddy's Upstream.Available: healthy and not full. */
   available(): boolean {
-    if (this.maxFails > 0 && this.fails >= this.maxFails) return false;
+    if (!this.healthy()) return false;
     return this.maxRequests === 0 || this.inflight < this.maxRequests;
   }
 
@@ -42,6 +47,10 @@ export class Upstream {
 /** One configured upstream: fixed, or a template resolved per request. */
 export interface UpstreamSource {
   resolve(repl: Replacer): Upstream;
+  /** The upstream of a dial address without placeholders (the metrics read its health). */
+  readonly fixed?: Upstream;
+  /** The upstreams this source holds now (the admin API's /reverse_proxy/upstreams lists them). */
+  known(): Iterable<Upstream>;
 }
 
 const DYNAMIC_CACHE_MAX = 1000;
@@ -56,10 +65,11 @@ export function compileUpstreams(
     const max = maxRequests > 0 ? maxRequests : defaults.maxRequests;
     if (!dial.includes('{')) {
       const fixed = new Upstream(dial, max, defaults.maxFails);
-      return { resolve: () => fixed };
+      return { resolve: () => fixed, fixed, known: () => [fixed] };
     }
     const tpl: Template = compileTemplate(dial, 'empty');
     return {
+      known: () => shared.values(),
       resolve(repl) {
         const addr = tpl(repl);
         let up = shared.get(addr);
