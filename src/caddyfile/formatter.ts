@@ -17,7 +17,9 @@
  *    line-break/indent/pending-brace treatment as any other token start (Caddy
  *    writes it straight out, e.g. gluing it onto the previous line or ahead of
  *    a not-yet-written `{`);
- *  - `{{` glued together keeps both braces (Caddy drops the first one);
+ *  - `{{` glued together keeps both braces (Caddy drops the first one) and
+ *    is laid out as the start of a word, so `\t{{x}}` starting a line stays
+ *    as it is (it used to come out as `{\t{x}}`, which is not idempotent);
  *  - a lone `<` word keeps the space after it (Caddy glues it to the next
  *    word, `a < b` → `a <b`, and would read `< <X` as a heredoc opener): only
  *    the character right after a token-start `<` can complete `<<`.
@@ -69,6 +71,7 @@ export function formatCaddyfile(input: string): string {
   let openBraceWritten = false; // if openBrace, whether that `{` has been written yet
   let openBraceSpace = false; // whether a non-newline space preceded the `{`
   let openBraceOwnLine = false; // whether the `{` began a source line
+  let openBraceSpacePrior = false; // whether any whitespace (line breaks included) preceded the `{`
 
   let newLines = 0; // newlines consumed but not yet written
 
@@ -298,10 +301,17 @@ export function formatCaddyfile(input: string): string {
     if (ch === '#') comment = true;
 
     if (ch === '{' && openBrace && !openBraceWritten && !spacePrior) {
-      // `{{`: the pending brace is text glued to this one
-      write('{');
+      // `{{`: the pending brace is the first character of a word (a template
+      // action, say); lay it out as a token start (line break, indentation or
+      // separating space first), then both braces as text.
       openBraceWritten = true;
+      startToken(openBraceSpacePrior && !isSpace(last));
+      write('{');
+      currentToken += '{{';
+      write('{');
+      continue;
     }
+
 
     flushPendingBrace(spacePrior);
 
@@ -310,6 +320,7 @@ export function formatCaddyfile(input: string): string {
       openBrace = true;
       openBraceSpace = spacePrior && !beginningOfLine;
       openBraceOwnLine = newLines > 0;
+      openBraceSpacePrior = spacePrior;
       if (openBraceSpace && newLines === 0) write(' ');
       openBraceWritten = false;
       continue;
