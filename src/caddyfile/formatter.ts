@@ -20,6 +20,8 @@
  *  - `{{` glued together keeps both braces (Caddy drops the first one) and
  *    is laid out as the start of a word, so `\t{{x}}` starting a line stays
  *    as it is (it used to come out as `{\t{x}}`, which is not idempotent);
+ *  - a `}}` word after a `{{` word on the same line (`between {{ }}`) is a
+ *    word, not two closing braces;
  *  - a lone `<` word keeps the space after it (Caddy glues it to the next
  *    word, `a < b` → `a <b`, and would read `< <X` as a heredoc opener): only
  *    the character right after a token-start `<` can complete `<<`.
@@ -166,7 +168,13 @@ export function formatCaddyfile(input: string): string {
     beginningOfLine = false;
   };
 
-  for (const ch of trimSpace(input)) {
+  // whether a word starting with `{{` (a template action) was seen on this line
+  let templateOnLine = false;
+
+  const text = trimSpace(input);
+  for (let at = 0; at < text.length; ) {
+    const ch = String.fromCodePoint(text.codePointAt(at)!);
+    at += ch.length;
     // `<<` at the start of a token may open a heredoc
     const ltBefore = afterTokenStartLt;
     afterTokenStartLt = false;
@@ -289,6 +297,7 @@ export function formatCaddyfile(input: string): string {
       if (ch === '\n') {
         finishLine();
         newLines++;
+        templateOnLine = false;
       }
       continue;
     }
@@ -309,6 +318,16 @@ export function formatCaddyfile(input: string): string {
       write('{');
       currentToken += '{{';
       write('{');
+      templateOnLine = true;
+      continue;
+    }
+
+    if (ch === '}' && spacePrior && templateOnLine && text[at] === '}') {
+      // `{{ }}`: the `}}` word closes the template action opened by a `{{`
+      // word on its line; it is not two closing braces.
+      startToken(spacePrior);
+      currentToken += ch;
+      write(ch);
       continue;
     }
 

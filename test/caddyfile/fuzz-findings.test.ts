@@ -165,6 +165,13 @@ describe('5. fmt keeps a line-start {{ word together', () => {
     expect(formatCaddyfile(input)).toBe(input);
   });
 
+  it('the realistic trigger: `templates { between {{ }} }`', () => {
+    const out = formatCaddyfile('a {\n\ttemplates { between {{ }} }\n}');
+    expect(out).toBe('a {\n\ttemplates {\n\t\tbetween {{ }}\n\t}\n}\n');
+    expect(formatCaddyfile(out)).toBe(out);
+    expect(formatCaddyfile('a {\n\ttemplates {\n\t\tbetween {{ }}\n\t}\n}\n')).toBe(out);
+  });
+
   it('indents it when it is not', () => {
     const out = formatCaddyfile('a {\n{{x}}\n   {{y}} z\n}');
     expect(out).toBe('a {\n\t{{x}}\n\t{{y}} z\n}\n');
