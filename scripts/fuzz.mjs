@@ -142,7 +142,7 @@ async function caddyAdapt(input, n) {
   rmSync(file, { force: true });
   if (r.timedOut) return { crash: 'caddy adapt timed out (20 s)' };
   if (/^panic:|goroutine \d+ \[running\]/m.test(r.stderr)) return { crash: `caddy adapt panicked: ${shape(r.stderr.match(/panic:.*/)?.[0] ?? '')}` };
-  if (r.code !== 0) return { ok: false, error: r.stderr.replace(/^Error: /, '').split('\n')[0] };
+  if (r.code !== 0) return { ok: false, error: (r.stderr.split('\n').find((l) => l.startsWith('Error: ')) ?? r.stderr.split('\n')[0]).replace(/^Error: /, '') };
   try {
     return { ok: true, config: JSON.parse(r.stdout) };
   } catch {
@@ -237,8 +237,9 @@ async function worker() {
       // Does Caddy's own formatter change this file's meaning too?
       const cf = await caddyFmt(input, n);
       const cAfter = cf === null ? { crash: 'fmt' } : await caddyAdapt(cf, n);
-      const caddyKeeps = !c.crash && !cAfter.crash && c.ok === cAfter.ok && (!c.ok || firstDifference(c.config, cAfter.config) === null);
-      record(`fmt changes meaning (${caddyKeeps ? "Caddy's fmt keeps it: tsweb bug" : "Caddy's fmt changes it too"})`, input, r.problems.join('\n').slice(0, 1500));
+      const caddyKeeps = c.ok && cAfter.ok && firstDifference(c.config, cAfter.config) === null;
+      const verdict = !c.ok ? 'Caddy rejects the input' : caddyKeeps ? "Caddy's fmt keeps it: tsweb bug" : "Caddy's fmt changes it too";
+      record(`fmt changes meaning (${verdict})`, input, r.problems.join('\n').slice(0, 1500));
     }
     void kind;
   }

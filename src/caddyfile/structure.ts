@@ -20,6 +20,8 @@ import type { ServerBlock } from './parser.js';
  *  - a `}` that starts a line of a site without braces ends that site (Caddy
  *    skips it; the next line then starts a new server block);
  *  - a later block without keys and without content is dropped.
+ *  - a file that ends inside a braced block right after an inner block's
+ *    `}` (Caddy takes that `}` for the outer one too).
  * Where Caddy's answer is an accident that fails later with a confusing
  * message, a structural error is raised instead: a `}` where a server block
  * should start (Caddy takes it as a site address: "subject does not qualify
@@ -133,7 +135,11 @@ export function structure(tokens: Token[], warn: (message: string, token: Token)
     }
     if (braced && !closed) {
       const last = tokens[n - 1]!;
-      throw CaddyfileError.at(last, `Syntax error: Unexpected token '${last.text}', expecting '}'`);
+      // Caddy checks the token it stopped on, so a file that ends with an
+      // inner block's `}` passes for one whose last block is closed.
+      if (!isCloseBrace(last)) throw CaddyfileError.at(last, `Syntax error: Unexpected token '${last.text}', expecting '}'`);
+      const what = block.keys[0] ? `the site block of ${block.keys[0].text}` : 'the global options block';
+      warn(`${what} is not closed: the file ends inside it (a '}' is missing at the end)`, last);
     }
 
     if (block.keys.length > 0 || block.segments.length > 0) blocks.push(block);

@@ -148,6 +148,14 @@ describe('4. block structure as Caddy reads it', () => {
     expect(parseCaddyfile('Caddyfile', 's\nrespond x\n}\nb\nrespond y', { env: {} }).map((b) => b.keys.map((k) => k.text))).toEqual([['s'], ['b']]);
   });
 
+  it('a file ending right after an inner block with the outer `}` missing: accepted as Caddy does, with a warning', () => {
+    const { config, warnings } = adapt('{\n\tlog {\n\t\toutput file foo.log\n\t}\n');
+    expect(JSON.stringify(config.logging)).toContain('"filename":"foo.log"');
+    expect(warnings.some((w) => w.line === 4 && w.message.includes('the global options block is not closed'))).toBe(true);
+    // ending on anything else is still Caddy's error
+    expect(adaptError('a {\n\trespond x\n').reason).toBe("Syntax error: Unexpected token 'x', expecting '}'");
+  });
+
   it('a `}` where a server block should start stays an error (Caddy: "subject does not qualify for certificate: \'}\'")', () => {
     const e = adaptError('a.com {\n}\n}');
     expect(e.reason).toBe("Unexpected '}' because no matching opening brace");
