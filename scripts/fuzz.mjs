@@ -142,7 +142,10 @@ async function caddyAdapt(input, n) {
   rmSync(file, { force: true });
   if (r.timedOut) return { crash: 'caddy adapt timed out (20 s)' };
   if (/^panic:|goroutine \d+ \[running\]/m.test(r.stderr)) return { crash: `caddy adapt panicked: ${shape(r.stderr.match(/panic:.*/)?.[0] ?? '')}` };
-  if (r.code !== 0) return { ok: false, error: (r.stderr.split('\n').find((l) => l.startsWith('Error: ')) ?? r.stderr.split('\n')[0]).replace(/^Error: /, '') };
+  if (r.code !== 0) {
+    const line = r.stderr.split('\n').find((l) => l.startsWith('Error: ')) ?? r.stderr.split('\n')[0];
+    return { ok: false, error: line.replace(/^Error: /, '').replaceAll(file, 'Caddyfile') };
+  }
   try {
     return { ok: true, config: JSON.parse(r.stdout) };
   } catch {
