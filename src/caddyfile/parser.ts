@@ -66,7 +66,7 @@ interface ExpandState {
  * it is imported). An import's tokens are expanded by a child expander into
  * the same output, which reads exactly like Caddy's splice-and-rescan without
  * copying the whole token list per import. The block structure is left to
- * the grammar.
+ * structure.ts (and the grammar it applies to server-block heads).
  */
 class Expander extends Dispenser {
   private readonly state: ExpandState;

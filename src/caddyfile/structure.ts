@@ -1,3 +1,5 @@
+import * as ohm from 'ohm-js';
+import grammarSource from '../../caddyfile-grammar/caddyfile.ohm';
 import { CaddyfileError } from './errors.js';
 import { isCloseBrace, isNextOnNewLine, isOpenBrace, type Token } from './token.js';
 import type { ServerBlock } from './parser.js';
@@ -7,13 +9,35 @@ import type { ServerBlock } from './parser.js';
  * segments (a directive, its arguments, and the block that may end its line).
  *
  * Input is the token stream after imports and snippets were spliced in
- * (src/caddyfile/parser.ts). This is a port of Caddy's parser
+ * (src/caddyfile/parser.ts). Two parts share the work of Caddy's parser
  * (caddyconfig/caddyfile/parse.go: parseAll, addresses, blockContents,
- * directives, directive) with its error messages. Like Caddy's, it never
- * recurses: nesting is a counter, so a file nested thousands of blocks deep
- * or with thousands of addresses costs time linear in its tokens and no
- * stack. (It replaced an Ohm grammar whose recursion overflowed the stack on
- * ~400 nested blocks or ~600 comma-continued addresses.)
+ * directives, directive), and neither recurses, so a file nested thousands
+ * of blocks deep or with thousands of addresses costs time linear in its
+ * tokens and no stack:
+ *
+ *  - The Ohm grammar (caddyfile-grammar/caddyfile.ohm) recognizes each
+ *    server block's head, Caddy's addresses(): which words are the block's
+ *    site addresses, with the rule that a trailing comma carries the list
+ *    across line breaks, as iterations over one symbol per token.
+ *  - The loop below counts braces. That tells where a server block starts
+ *    (the start of the file, or right after the `}` that closes the previous
+ *    one, also on its line: `} b {`), whether the block has braces, where
+ *    each segment ends (a line that starts outside the blocks its directive
+ *    opened), and every check whose answer depends on the depth, in Caddy's
+ *    words and order. Given the head, it checks each address (matchers, a
+ *    brace glued to an address, commas inside one).
+ * Why this split: matching braces needs a counter or recursion, and
+ * recursion is what overflowed (the grammar this replaced nested one rule per
+ * block and per comma-continued address and ran out of stack at ~400 nested
+ * blocks or ~600 addresses). A grammar without recursion cannot tell a `}`
+ * that closes a server block from one that closes a directive's block, so
+ * it cannot know on its own where heads are; the loop, which can, hands it
+ * the tokens from each block start to the next brace. Reading the whole token
+ * stream with Ohm instead (heads recognized after every `}`, the loop using
+ * the ones at block starts) gave the same blocks but cost 1-2 µs of CPU per
+ * token: `tsweb adapt` of the benchmark's 1,000-site Caddyfile (70,000 tokens
+ * after imports) took 0.35 s more CPU than without Ohm; reading only the heads
+ * takes 0.09 s more, most of it loading and compiling Ohm.
  *
  * Where Caddy accepts a file only by accident of its implementation, the
  * input is accepted as Caddy does and `warn` says what was probably meant:
@@ -41,9 +65,49 @@ export function nestingError(t: Token): CaddyfileError {
   return CaddyfileError.at(t, `blocks nested more than ${MAX_NESTING} deep`);
 }
 
+/**
+ * The grammar and the semantics reading it, compiled on first use: compiling
+ * costs ~40 ms of CPU in a fresh process, which commands that never read a
+ * Caddyfile (`tsweb version`, a JSON config) need not pay.
+ */
+let compiled: { grammar: ohm.Grammar; semantics: ohm.Semantics } | undefined;
+function headGrammar(): { grammar: ohm.Grammar; semantics: ohm.Semantics } {
+  if (!compiled) {
+    const grammar = ohm.grammar(grammarSource);
+    const semantics = grammar.createSemantics().addAttribute<number>('headLength', {
+      start(head, _words) {
+        return head.source.endIdx;
+      },
+    });
+    compiled = { grammar, semantics };
+  }
+  return compiled;
+}
+
+/**
+ * Where the head of the server block starting at token `start` ends: the
+ * grammar's reading of the words from there to the next brace.
+ */
+function headEnd(tokens: Token[], start: number): number {
+  let symbols = '';
+  let i = start;
+  for (; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (isOpenBrace(t) || isCloseBrace(t)) break;
+    const c = t.text === '' ? 'n' : t.text.endsWith(',') ? 'k' : 'w';
+    symbols += i === 0 || isNextOnNewLine(tokens[i - 1]!, t) ? c.toUpperCase() : c;
+  }
+  const { grammar, semantics } = headGrammar();
+  const m = grammar.match(symbols, 'start');
+  // Every word sequence fits the grammar; a failure is a bug in it.
+  if (m.failed()) throw new Error(`internal error: the Caddyfile head grammar rejected its input: ${m.shortMessage}`);
+  return start + (semantics(m).headLength as number);
+}
+
 export function structure(tokens: Token[], warn: (message: string, token: Token) => void = () => {}): ServerBlock[] {
   const blocks: ServerBlock[] = [];
   const n = tokens.length;
+  if (n === 0) return blocks;
   /** Caddy's isNewLine at `i`: does token i start a line? */
   const newLineAt = (i: number): boolean => i === 0 || isNextOnNewLine(tokens[i - 1]!, tokens[i]!);
   /** Caddy's isNextOnNewLine at `i`: is token i the last of its line? */
@@ -54,25 +118,22 @@ export function structure(tokens: Token[], warn: (message: string, token: Token)
     const block: ServerBlock = { keys: [], segments: [], hasBraces: false, isNamedRoute: false };
     const first = tokens[i]!;
 
-    // addresses(): keys up to the end of the line, or further after a trailing comma.
-    let expectingAnother = false;
-    let eof = false;
-    for (;;) {
-      const t = tokens[i]!;
-      if (isOpenBrace(t)) {
-        if (expectingAnother) throw CaddyfileError.at(t, "Expected another address but had '{' - check for extra comma");
-        block.hasBraces = true;
-        break;
-      }
-      if (isCloseBrace(t)) throw CaddyfileError.at(t, "Unexpected '}' because no matching opening brace");
-      let v = t.text;
-      if (v.startsWith('@')) {
-        throw CaddyfileError.at(t, `request matchers may not be defined globally, they must be in a site block; found ${v}`);
-      }
-      if (v.endsWith('{') && t.quoted === '') {
-        throw CaddyfileError.at(t, `Site addresses cannot end with a curly brace: '${v}' - put a space between the token and the brace`);
-      }
-      if (v !== '') {
+    // addresses(): the head the grammar recognizes here.
+    if (isCloseBrace(first)) throw CaddyfileError.at(first, "Unexpected '}' because no matching opening brace");
+    if (isOpenBrace(first)) block.hasBraces = true;
+    else {
+      const end = headEnd(tokens, i);
+      let expectingAnother = false;
+      for (; i < end; i++) {
+        const t = tokens[i]!;
+        let v = t.text;
+        if (v.startsWith('@')) {
+          throw CaddyfileError.at(t, `request matchers may not be defined globally, they must be in a site block; found ${v}`);
+        }
+        if (v.endsWith('{') && t.quoted === '') {
+          throw CaddyfileError.at(t, `Site addresses cannot end with a curly brace: '${v}' - put a space between the token and the brace`);
+        }
+        if (v === '') continue;
         expectingAnother = v.endsWith(',');
         if (expectingAnother) v = v.slice(0, -1);
         if (v.includes(',')) {
@@ -80,17 +141,21 @@ export function structure(tokens: Token[], warn: (message: string, token: Token)
         }
         if (v !== '') block.keys.push(v === t.text ? t : { ...t, text: v });
       }
-      i++;
       if (i >= n) {
-        if (expectingAnother) throw CaddyfileError.at(t, 'Unexpected EOF');
-        eof = true;
+        if (expectingAnother) throw CaddyfileError.at(tokens[n - 1], 'Unexpected EOF');
+        if (block.keys.length > 0) blocks.push(block);
         break;
       }
-      if (!expectingAnother && newLineAt(i)) break;
-    }
-    if (eof) {
-      if (block.keys.length > 0) blocks.push(block);
-      break;
+      // The grammar ends a head at a brace, or where a line starts after a
+      // word without a trailing comma (then only a `{` opens the block, and a
+      // `}` ends a site without braces).
+      const t = tokens[i]!;
+      if (isOpenBrace(t)) {
+        if (expectingAnother) throw CaddyfileError.at(t, "Expected another address but had '{' - check for extra comma");
+        block.hasBraces = !newLineAt(i);
+      } else if (isCloseBrace(t) && (expectingAnother || !newLineAt(i))) {
+        throw CaddyfileError.at(t, "Unexpected '}' because no matching opening brace");
+      }
     }
 
     // blockContents(): a braced block ends at its `}`, one without braces at
@@ -111,7 +176,7 @@ export function structure(tokens: Token[], warn: (message: string, token: Token)
         break;
       }
       // directive(): one segment; a block opened at the end of its line runs to its matching `}`.
-      const segment: Token[] = [t];
+      const start = i;
       let nesting = 0;
       for (i++; i < n; i++) {
         const u = tokens[i]!;
@@ -128,9 +193,8 @@ export function structure(tokens: Token[], warn: (message: string, token: Token)
           if (nesting === 0) throw CaddyfileError.at(u, "Unexpected '}' because no matching opening brace");
           nesting--;
         }
-        segment.push(u);
       }
-      block.segments.push(segment);
+      block.segments.push(tokens.slice(start, i));
       if (nesting > 0) throw CaddyfileError.at(tokens[n - 1], 'Unexpected EOF');
     }
     if (braced && !closed) {
