@@ -17,7 +17,11 @@
  *    line-break/indent/pending-brace treatment as any other token start (Caddy
  *    writes it straight out, e.g. gluing it onto the previous line or ahead of
  *    a not-yet-written `{`);
- *  - `{{` glued together keeps both braces (Caddy drops the first one);
+ *  - `{{` glued together keeps both braces (Caddy drops the first one) and
+ *    is laid out as the start of a word, so `\t{{x}}` starting a line stays
+ *    as it is (it used to come out as `{\t{x}}`, which is not idempotent);
+ *  - a `}}` word after a `{{` word on the same line (`between {{ }}`) is a
+ *    word, not two closing braces;
  *  - a lone `<` word keeps the space after it (Caddy glues it to the next
  *    word, `a < b` → `a <b`, and would read `< <X` as a heredoc opener): only
  *    the character right after a token-start `<` can complete `<<`.
@@ -69,6 +73,7 @@ export function formatCaddyfile(input: string): string {
   let openBraceWritten = false; // if openBrace, whether that `{` has been written yet
   let openBraceSpace = false; // whether a non-newline space preceded the `{`
   let openBraceOwnLine = false; // whether the `{` began a source line
+  let openBraceSpacePrior = false; // whether any whitespace (line breaks included) preceded the `{`
 
   let newLines = 0; // newlines consumed but not yet written
 
@@ -163,7 +168,13 @@ export function formatCaddyfile(input: string): string {
     beginningOfLine = false;
   };
 
-  for (const ch of trimSpace(input)) {
+  // whether a word starting with `{{` (a template action) was seen on this line
+  let templateOnLine = false;
+
+  const text = trimSpace(input);
+  for (let at = 0; at < text.length; ) {
+    const ch = String.fromCodePoint(text.codePointAt(at)!);
+    at += ch.length;
     // `<<` at the start of a token may open a heredoc
     const ltBefore = afterTokenStartLt;
     afterTokenStartLt = false;
@@ -286,6 +297,7 @@ export function formatCaddyfile(input: string): string {
       if (ch === '\n') {
         finishLine();
         newLines++;
+        templateOnLine = false;
       }
       continue;
     }
@@ -298,10 +310,27 @@ export function formatCaddyfile(input: string): string {
     if (ch === '#') comment = true;
 
     if (ch === '{' && openBrace && !openBraceWritten && !spacePrior) {
-      // `{{`: the pending brace is text glued to this one
-      write('{');
+      // `{{`: the pending brace is the first character of a word (a template
+      // action, say); lay it out as a token start (line break, indentation or
+      // separating space first), then both braces as text.
       openBraceWritten = true;
+      startToken(openBraceSpacePrior && !isSpace(last));
+      write('{');
+      currentToken += '{{';
+      write('{');
+      templateOnLine = true;
+      continue;
     }
+
+    if (ch === '}' && spacePrior && templateOnLine && text[at] === '}') {
+      // `{{ }}`: the `}}` word closes the template action opened by a `{{`
+      // word on its line; it is not two closing braces.
+      startToken(spacePrior);
+      currentToken += ch;
+      write(ch);
+      continue;
+    }
+
 
     flushPendingBrace(spacePrior);
 
@@ -310,6 +339,7 @@ export function formatCaddyfile(input: string): string {
       openBrace = true;
       openBraceSpace = spacePrior && !beginningOfLine;
       openBraceOwnLine = newLines > 0;
+      openBraceSpacePrior = spacePrior;
       if (openBraceSpace && newLines === 0) write(' ');
       openBraceWritten = false;
       continue;

@@ -5,6 +5,8 @@ export class ImportGraph {
   /** Records from→to for each target; throws Caddy's message if that closes a cycle. */
   addEdges(from: string, tos: string[]): void {
     for (const to of tos) {
+      // An edge already recorded was checked then (snippets are imported many times).
+      if (this.edges.get(from)?.has(to)) continue;
       if (from === to || this.reaches(to, from)) {
         throw new Error(`a cycle of imports exists between ${from} and ${to}`);
       }

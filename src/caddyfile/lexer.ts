@@ -7,25 +7,33 @@ import type { Quote, Token } from './token.js';
  * heredocs and comments too).
  */
 export function replaceEnvVars(input: string, env: Record<string, string | undefined> = process.env): string {
-  let offset = 0;
+  // Caddy splices each value into the input and goes on scanning after it
+  // (so a value is not expanded again). Splicing a JS string per variable is
+  // quadratic in the file's size; the scan only ever looks at the input after
+  // the variable, so the output is collected in pieces instead.
+  const parts: string[] = [];
+  let rest = input;
+  let from = 0;
   for (;;) {
-    const begin = input.indexOf('{$', offset);
+    const begin = rest.indexOf('{$', from);
     if (begin < 0) break;
-    const end = input.indexOf('}', begin + 2);
+    const end = rest.indexOf('}', begin + 2);
     if (end < 0) break;
-    const spec = input.slice(begin + 2, end);
+    const spec = rest.slice(begin + 2, end);
     if (spec === '') {
-      offset = end + 1;
+      from = end + 1;
       continue;
     }
     const colon = spec.indexOf(':');
     const name = colon < 0 ? spec : spec.slice(0, colon);
     let value = env[name];
     if (value === undefined) value = colon < 0 ? '' : spec.slice(colon + 1);
-    input = input.slice(0, begin) + value + input.slice(end + 1);
-    offset = begin + value.length;
+    parts.push(rest.slice(0, begin), value);
+    rest = rest.slice(end + 1);
+    from = 0;
   }
-  return input;
+  parts.push(rest);
+  return parts.join('');
 }
 
 const heredocMarker = /^[A-Za-z0-9_-]+$/;
@@ -71,6 +79,10 @@ export function tokenize(input: string, filename: string): Token[] {
     let escaped = false;
     let comment = false;
     let heredocEscaped = false;
+    // Whether `val` began with `<<` (set when its second character arrives).
+    // Tested per character, so it must not look at `val` itself: a growing
+    // string would be flattened on every test, quadratic in the token's length.
+    let heredocOpen = false;
     let tokLine = line;
     let tokCol = 0;
     let made: Quote | null = null;
@@ -80,7 +92,7 @@ export function tokenize(input: string, filename: string): Token[] {
       const code = input.charCodeAt(i);
 
       // After `<<` everything up to a space or line break is the heredoc marker.
-      if (!quoted && !bt && !heredocEscaped && val.length > 1 && val.startsWith('<<')) {
+      if (heredocOpen && !quoted && !bt && !heredocEscaped) {
         if (ch === ' ') {
           made = '';
           break;
@@ -185,6 +197,7 @@ export function tokenize(input: string, filename: string): Token[] {
         escaped = false;
       }
       val += ch;
+      if (val.length === 2) heredocOpen = val === '<<';
     }
 
     if (made !== null) {

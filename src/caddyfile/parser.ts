@@ -5,7 +5,7 @@ import { CaddyfileError } from './errors.js';
 import { ImportGraph } from './importgraph.js';
 import { parseVariadic, replaceArgs } from './importargs.js';
 import { replaceEnvVars, tokenize } from './lexer.js';
-import { structure } from './structure.js';
+import { BlockTracker, MAX_NESTING, nestingError, structure } from './structure.js';
 import { isCloseBrace, isNextOnNewLine, isOpenBrace, type Token } from './token.js';
 
 /** One top-level block: its keys (site addresses, `(snippet)`, `&(route)`, or none for global options) and its directives. */
@@ -29,13 +29,24 @@ export function allTokens(filename: string, input: string, env?: Record<string, 
   return tokenize(replaceEnvVars(input, env), filename);
 }
 
+/**
+ * Bounds on import expansion. Caddy has none, so a snippet that imports
+ * another twice, 24 levels deep, runs it out of memory; here such a file is an
+ * error naming the import chain. Real configs stay far below both: a
+ * 1,000-site file is ~20,000 tokens in all, and imports rarely nest 5 deep.
+ */
+export const MAX_IMPORTED_TOKENS = 1_000_000;
+export const MAX_IMPORTS = 100_000;
+export const MAX_IMPORT_DEPTH = 100;
+
 /** Lexes and parses a Caddyfile, expanding imports and snippets. Throws CaddyfileError. */
 export function parseCaddyfile(filename: string, input: string, opts: ParseOptions = {}): ServerBlock[] {
   const ex = new Expander(allTokens(filename, input, opts.env), opts);
   const expanded: Token[] = [];
-  ex.expand(expanded, 0);
+  ex.expand(expanded);
+  const blocks = structure(expanded, (message, token) => opts.onWarning?.(message, token));
   // Named routes are looked up by name, so their place among the blocks does not matter.
-  return [...structure(expanded), ...ex.namedRoutes];
+  return [...blocks, ...ex.namedRoutes];
 }
 
 /** What all expanders of one parse share: snippets are defined in file order and visible to later imports. */
@@ -43,6 +54,10 @@ interface ExpandState {
   snippets: Map<string, Token[]>;
   graph: ImportGraph;
   namedRoutes: ServerBlock[];
+  /** Where in the server-block structure the expanded stream is. */
+  tracker: BlockTracker;
+  /** Tokens emitted from imports and imports expanded so far (bounded by MAX_IMPORTED_TOKENS, MAX_IMPORTS). */
+  imported: { count: number; imports: number };
 }
 
 /**
@@ -51,46 +66,69 @@ interface ExpandState {
  * it is imported). An import's tokens are expanded by a child expander into
  * the same output, which reads exactly like Caddy's splice-and-rescan without
  * copying the whole token list per import. The block structure is left to
- * the grammar.
+ * structure.ts (and the grammar it applies to server-block heads).
  */
 class Expander extends Dispenser {
+  private readonly state: ExpandState;
   private readonly snippets: Map<string, Token[]>;
   private readonly graph: ImportGraph;
   readonly namedRoutes: ServerBlock[];
 
+  /**
+   * @param chain the imports that led to these tokens, outermost first
+   *   (empty for the top-level file); expanders nest one level per import.
+   */
   constructor(
     tokens: Token[],
     private readonly opts: ParseOptions,
     state?: ExpandState,
+    private readonly chain: string[] = [],
   ) {
     super(tokens);
-    this.snippets = state?.snippets ?? new Map();
-    this.graph = state?.graph ?? new ImportGraph();
-    this.namedRoutes = state?.namedRoutes ?? [];
+    this.state = state ?? { snippets: new Map(), graph: new ImportGraph(), namedRoutes: [], tracker: new BlockTracker(), imported: { count: 0, imports: 0 } };
+    this.snippets = this.state.snippets;
+    this.graph = this.state.graph;
+    this.namedRoutes = this.state.namedRoutes;
   }
 
   private warn(msg: string): void {
     this.opts.onWarning?.(msg, this.token());
   }
 
-  /** Appends the expanded tokens to `out`; returns the brace depth after them. */
-  expand(out: Token[], depth: number): number {
+  /** Appends the expanded tokens to `out`. */
+  expand(out: Token[]): void {
+    const tracker = this.state.tracker;
     while (this.next()) {
       const t = this.token()!;
-      const lineStart = this.isNewLine();
-      if (lineStart && t.quoted === '' && t.text === 'import') {
-        const imported = this.doImport(depth > 0 ? 1 : 0);
-        const child = new Expander(imported, this.opts, { snippets: this.snippets, graph: this.graph, namedRoutes: this.namedRoutes });
-        depth = child.expand(out, depth);
+      // Caddy expands `import` where a line starts, and as a block's first directive.
+      if (t.quoted === '' && t.text === 'import' && (this.isNewLine() || tracker.startsSegment(t))) {
+        const chain = [...this.chain, `${t.file}:${t.line} (import ${this.tokens[this.cursor + 1]?.text ?? ''})`];
+        if (chain.length > MAX_IMPORT_DEPTH) {
+          throw new CaddyfileError(`imports nested more than ${MAX_IMPORT_DEPTH} deep`, t.file, t.line, t.col, chain);
+        }
+        if (++this.state.imported.imports > MAX_IMPORTS) {
+          throw new CaddyfileError(
+            `more than ${MAX_IMPORTS} imports to expand; a snippet or file is probably imported repeatedly at several levels`,
+            t.file,
+            t.line,
+            t.col,
+            chain,
+          );
+        }
+        const imported = this.doImport(tracker.inBody() ? 1 : 0);
+        new Expander(imported, this.opts, this.state, chain).expand(out);
         continue;
       }
-      if (depth === 0 && lineStart && t.quoted === '') {
+      // Snippets and named routes are defined only where a server block starts
+      // (elsewhere `(name)` is a directive, as in Caddy).
+      if (tracker.atBlockStart() && t.quoted === '') {
         const next = this.tokens[this.cursor + 1];
-        if (t.text.length >= 2 && t.text.startsWith('(') && t.text.endsWith(')') && (this.isNextOnNewLine() || isOpenBrace(next))) {
+        const ownLine = this.isNextOnNewLine() || isOpenBrace(next);
+        if (t.text.length >= 2 && t.text.startsWith('(') && t.text.endsWith(')') && ownLine) {
           this.defineSnippet(t.text.slice(1, -1));
           continue;
         }
-        if (t.text.startsWith('&(') && t.text.endsWith(')') && isOpenBrace(next)) {
+        if (t.text.startsWith('&(') && t.text.endsWith(')') && ownLine) {
           // Caddy keeps a named route's body as written (imports in it are not expanded).
           const name: Token = { ...t, text: t.text.slice(2, -1) };
           this.next();
@@ -98,11 +136,18 @@ class Expander extends Dispenser {
           continue;
         }
       }
-      if (isOpenBrace(t)) depth++;
-      else if (isCloseBrace(t) && depth > 0) depth--;
+      if (this.chain.length > 0 && ++this.state.imported.count > MAX_IMPORTED_TOKENS) {
+        throw new CaddyfileError(
+          `imports expand to more than ${MAX_IMPORTED_TOKENS} tokens; a snippet or file is probably imported repeatedly at several levels`,
+          t.file,
+          t.line,
+          t.col,
+          this.chain,
+        );
+      }
+      tracker.feed(t);
       out.push(t);
     }
-    return depth;
   }
 
   private defineSnippet(name: string): void {
@@ -126,7 +171,7 @@ class Expander extends Dispenser {
           break;
         }
       }
-      if (isOpenBrace(tok)) nesting++;
+      if (isOpenBrace(tok) && ++nesting > MAX_NESTING) throw nestingError(tok);
       tokens.push(tok);
     }
     if (nesting !== 0) throw this.syntaxErr('}');
@@ -183,16 +228,24 @@ class Expander extends Dispenser {
     let maybeSnippetId = false;
     let index = 0;
     let depth = nesting;
+    // Tokens that came the same way share one chain array (an import can
+    // expand to very many tokens).
+    const chains = new Map<string[], Map<string | undefined, string[]>>();
+    const chainOf = (orig: Token): string[] => {
+      const key = orig.imports.length === 0 ? noImports : orig.imports;
+      let bySnippet = chains.get(key);
+      if (!bySnippet) chains.set(key, (bySnippet = new Map()));
+      let chain = bySnippet.get(orig.snippetName);
+      if (!chain) {
+        const entry = orig.snippetName
+          ? `${importTok.file}:${importTok.line} (import ${orig.snippetName})`
+          : `${importTok.file}:${importTok.line} (import)`;
+        bySnippet.set(orig.snippetName, (chain = [...orig.imports, entry]));
+      }
+      return chain;
+    };
     imported.forEach((orig, i) => {
-      const token: Token = {
-        ...orig,
-        imports: [
-          ...orig.imports,
-          orig.snippetName
-            ? `${importTok.file}:${importTok.line} (import ${orig.snippetName})`
-            : `${importTok.file}:${importTok.line} (import)`,
-        ],
-      };
+      const token: Token = { ...orig, imports: chainOf(orig) };
       // A snippet defined inside an imported file keeps its placeholders until it is imported itself.
       if (!maybeSnippet && depth === 0) {
         if (i === 0 || (out.length > 0 && isNextOnNewLine(out[out.length - 1]!, token))) index = 0;
@@ -287,9 +340,7 @@ class Expander extends Dispenser {
   }
 }
 
-function newBlock(): ServerBlock {
-  return { keys: [], segments: [], hasBraces: false, isNamedRoute: false };
-}
+const noImports: string[] = [];
 
 function count(s: string, c: string): number {
   return s.split(c).length - 1;

@@ -56,6 +56,32 @@ describe('server blocks', () => {
   });
 });
 
+describe('site addresses (the head grammar)', () => {
+  it.each<[string, string, ReturnType<typeof parse>]>([
+    ['an empty word after a comma still carries on', 'a.com, ""\nb.com {\n}', [{ keys: ['a.com', 'b.com'], segs: [] }]],
+    ['an empty word after an address does not', 'a.com ""\nrespond x', [{ keys: ['a.com'], segs: [['respond', 'x']] }]],
+    ['a quoted trailing comma carries on (Caddy reads the value)', '"a.com,"\nb.com {\n}', [{ keys: ['a.com', 'b.com'], segs: [] }]],
+    ['lines of lone commas', 'a.com,\n,\nb.com {\n}', [{ keys: ['a.com', 'b.com'], segs: [] }]],
+    ['a line after an address without a comma is a directive', 'a.com\nb.com {\n}', [{ keys: ['a.com'], segs: [['b.com', '{', '}']] }]],
+    ['a trailing comma in a directive does not carry on', 'a.com {\n\tfoo x,\n\tbar\n}', [{ keys: ['a.com'], segs: [['foo', 'x,'], ['bar']] }]],
+    ['a block right after a closing brace', 'a.com {\n} b.com, c.com {\n}', [{ keys: ['a.com'], segs: [] }, { keys: ['b.com', 'c.com'], segs: [] }]],
+  ])('%s', (_name, input, expected) => {
+    expect(parse(input)).toEqual(expected);
+  });
+
+  it('no stack for 50,000 addresses (one line, or one per line after commas)', () => {
+    const hosts = Array.from({ length: 50_000 }, (_, i) => `a${i}.com`);
+    expect(parseCaddyfile('Caddyfile', `${hosts.join(' ')} {\n}`, { env: {} })[0]!.keys.length).toBe(50_000);
+    expect(parseCaddyfile('Caddyfile', `${hosts.join(',\n')} {\n}`, { env: {} })[0]!.keys.length).toBe(50_000);
+  });
+
+  it('10,000 nested blocks are a positioned error, not a stack overflow', () => {
+    const e = parseError(`a {\n${'route {\n'.repeat(10_000)}${'}\n'.repeat(10_001)}`);
+    expect(e.reason).toBe('blocks nested more than 512 deep');
+    expect(e.line).toBe(513);
+  });
+});
+
 describe('structure errors', () => {
   it.each([
     ['one-line block', 'a.com {\n\tdir1 { a b }\n}', "Unexpected next token after '{' on same line", 2],
