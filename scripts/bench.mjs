@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Benchmarks: `npm run bench [-- NAME... ] [--runs N] [--cli PATH]` (default: all;
-// 5 runs, static and proxy 3). --cli runs another tsweb bundle (an older build,
+// Benchmarks: `npm run bench [-- NAME... ] [--runs N] [--cli PATH] [--workers LIST]`
+// (default: all; 5 runs, static and proxy 3). --workers runs several tsweb
+// variants side by side in static and proxy, e.g. `--workers 1,thread:2,process:2`:
+// N alone is the `workers N` option; DESIGN:N also sets TSWEB_WORKERS_DESIGN
+// (thread|process), which runs the supervisor even for 1 worker. Each variant
+// is interleaved with the others and reported with its RSS (whole process
+// tree, after its runs). --cli runs another tsweb bundle (an older build,
 // to compare before/after a change); the in-process benchmarks use this tree.
 // Each benchmark reports medians and a ratio against a reference measured in
 // the same invocation on the same machine, so numbers compare across runs.
@@ -26,7 +31,7 @@
 //           with raw TCP connects), medians over 20 runs interleaved with
 //           `caddy version` / `caddy run`; `node dist/tsweb.cjs version` beside.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -275,8 +280,8 @@ function freePort() {
 }
 
 /** Starts a server process; its output is kept (last lines) for error messages. */
-function startServer(name, cmd, args, cwd) {
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+function startServer(name, cmd, args, cwd, env = process.env) {
+  const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d) => {
     out = (out + d).slice(-4000);
@@ -335,6 +340,45 @@ function runWrk(url, seconds, { threads, connections } = WRK) {
   return { rps: Number(rps[1]), p99: Number(p99[1]) * wrkUnits[p99[2]], errors };
 }
 
+/** `--workers 1,thread:2` → the tsweb variants to run (one plain `tsweb` without the flag). */
+let workerVariants = [{ name: 'tsweb', workers: 0, design: '' }];
+function parseWorkerVariants(list) {
+  return list.split(',').map((v) => {
+    const [design, n] = v.includes(':') ? v.split(':') : ['', v];
+    if (!/^[0-9]+$/.test(n) || !['', 'thread', 'process'].includes(design)) throw new Error(`--workers: bad variant "${v}"`);
+    return { name: `tsweb${design ? ` ${design}` : ''} w${n}`, workers: Number(n), design };
+  });
+}
+
+/** The tsweb processes to start: one per variant, with its global option and environment. */
+function tswebServers() {
+  return workerVariants.map((v) => ({
+    name: v.name,
+    cmd: process.execPath,
+    args: (cfg) => [cli, 'run', '--config', cfg, '--adapter', 'caddyfile'],
+    env: v.design ? { ...process.env, TSWEB_WORKERS_DESIGN: v.design } : process.env,
+    options: v.workers ? `\tworkers ${v.workers}\n` : '',
+  }));
+}
+
+/** Resident memory of a process and all its descendants, in MiB (Linux /proc). */
+function treeRssMiB(pid) {
+  let kb = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) stack.push(Number(c));
+      }
+    } catch {
+      // gone, or not Linux
+    }
+  }
+  return kb / 1024;
+}
+
 const latency = (x) => `${x >= 10 ? x.toFixed(1) : x.toFixed(2)} ms`;
 
 async function benchStatic({ runs, runsGiven }) {
@@ -352,14 +396,14 @@ async function benchStatic({ runs, runsGiven }) {
     ];
     for (const f of files) writeFileSync(join(site, f.name), Buffer.alloc(f.size, 'tsweb static benchmark\n'));
 
-    const servers = [{ name: 'tsweb', cmd: process.execPath, args: (cfg) => [cli, 'run', '--config', cfg, '--adapter', 'caddyfile'] }];
-    if (withCaddy) servers.push({ name: 'caddy', cmd: 'caddy', args: (cfg) => ['run', '--config', cfg, '--adapter', 'caddyfile'] });
+    const servers = tswebServers();
+    if (withCaddy) servers.push({ name: 'caddy', cmd: 'caddy', args: (cfg) => ['run', '--config', cfg, '--adapter', 'caddyfile'], options: '' });
     for (const s of servers) {
       s.port = await freePort();
       // No `log` directive: no access logs. Admin off so nothing else listens.
-      const cfg = join(dir, `Caddyfile.${s.name}`);
-      writeFileSync(cfg, `{\n\tadmin off\n}\n\n:${s.port} {\n\troot * ${site}\n\tfile_server\n}\n`);
-      s.proc = startServer(s.name, s.cmd, s.args(cfg), dir);
+      const cfg = join(dir, `Caddyfile.${s.name.replace(/ /g, '_')}`);
+      writeFileSync(cfg, `{\n\tadmin off\n${s.options}}\n\n:${s.port} {\n\troot * ${site}\n\tfile_server\n}\n`);
+      s.proc = startServer(s.name, s.cmd, s.args(cfg), dir, s.env);
       started.push(s.proc);
       await waitReady(s.proc, `http://127.0.0.1:${s.port}/${files[0].name}`);
     }
@@ -379,7 +423,7 @@ async function benchStatic({ runs, runsGiven }) {
         '\n',
     );
 
-    const rows = [['', 'req/s (median)', 'min', 'max', 'p99 (median)']];
+    const rows = [['', 'req/s (median)', 'min', 'max', 'p99 (median)', 'RSS']];
     const ratios = [];
     for (const f of files) {
       const results = new Map(servers.map((s) => [s.name, []]));
@@ -395,9 +439,9 @@ async function benchStatic({ runs, runsGiven }) {
         const rs = results.get(s.name).map((r) => r.rps);
         med[s.name] = median(rs);
         const round = (x) => Math.round(x).toLocaleString('en');
-        rows.push([`${s.name} ${f.label}`, round(med[s.name]), round(Math.min(...rs)), round(Math.max(...rs)), latency(median(results.get(s.name).map((r) => r.p99)))]);
+        rows.push([`${s.name} ${f.label}`, round(med[s.name]), round(Math.min(...rs)), round(Math.max(...rs)), latency(median(results.get(s.name).map((r) => r.p99))), `${treeRssMiB(s.proc.child.pid).toFixed(0)} MiB`]);
       }
-      if (withCaddy) ratios.push(`${f.label}: ${(med.tsweb / med.caddy).toFixed(2)}x`);
+      if (withCaddy) ratios.push(`${f.label}: ${servers.filter((x) => x.name !== 'caddy').map((x) => `${x.name} ${(med[x.name] / med.caddy).toFixed(2)}x`).join(', ')}`);
     }
     console.log(table(rows));
     console.log('');
@@ -456,14 +500,14 @@ async function benchProxy({ runs, runsGiven }) {
     await waitReady(backend.proc, `http://127.0.0.1:${backendPort}/`);
 
     const targets = [{ name: 'direct', port: backendPort, proc: backend.proc }];
-    const proxies = [{ name: 'tsweb', cmd: process.execPath, args: (cfg) => [cli, 'run', '--config', cfg, '--adapter', 'caddyfile'] }];
-    if (withCaddy) proxies.push({ name: 'caddy', cmd: 'caddy', args: (cfg) => ['run', '--config', cfg, '--adapter', 'caddyfile'] });
+    const proxies = tswebServers();
+    if (withCaddy) proxies.push({ name: 'caddy', cmd: 'caddy', args: (cfg) => ['run', '--config', cfg, '--adapter', 'caddyfile'], options: '' });
     for (const s of proxies) {
       s.port = await freePort();
       // No `log` directive: no access logs.
-      const cfg = join(dir, `Caddyfile.${s.name}`);
-      writeFileSync(cfg, `{\n\tadmin off\n\tauto_https off\n}\n\n:${s.port} {\n\treverse_proxy 127.0.0.1:${backendPort}\n}\n`);
-      s.proc = startServer(s.name, s.cmd, s.args(cfg), dir);
+      const cfg = join(dir, `Caddyfile.${s.name.replace(/ /g, '_')}`);
+      writeFileSync(cfg, `{\n\tadmin off\n\tauto_https off\n${s.options}}\n\n:${s.port} {\n\treverse_proxy 127.0.0.1:${backendPort}\n}\n`);
+      s.proc = startServer(s.name, s.cmd, s.args(cfg), dir, s.env);
       started.push(s.proc);
       await waitReady(s.proc, `http://127.0.0.1:${s.port}/`);
       targets.push(s);
@@ -481,7 +525,7 @@ async function benchProxy({ runs, runsGiven }) {
         '\n',
     );
 
-    const rows = [['', 'req/s (median)', 'min', 'max', 'p99 (median)', 'socket errors']];
+    const rows = [['', 'req/s (median)', 'min', 'max', 'p99 (median)', 'socket errors', 'RSS']];
     const ratios = [];
     for (const w of PROXY_WRK) {
       const results = new Map(targets.map((t) => [t.name, []]));
@@ -498,9 +542,9 @@ async function benchProxy({ runs, runsGiven }) {
         med[t.name] = median(rs);
         const round = (x) => Math.round(x).toLocaleString('en');
         const errors = results.get(t.name).reduce((n, r) => n + r.errors, 0);
-        rows.push([`${t.name} c${w.connections}`, round(med[t.name]), round(Math.min(...rs)), round(Math.max(...rs)), latency(median(results.get(t.name).map((r) => r.p99))), errors]);
+        rows.push([`${t.name} c${w.connections}`, round(med[t.name]), round(Math.min(...rs)), round(Math.max(...rs)), latency(median(results.get(t.name).map((r) => r.p99))), errors, `${treeRssMiB(t.proc.child.pid).toFixed(0)} MiB`]);
       }
-      ratios.push(`c${w.connections}: ${withCaddy ? `tsweb/caddy ${(med.tsweb / med.caddy).toFixed(2)}x, ` : ''}tsweb/direct ${(med.tsweb / med.direct).toFixed(2)}x`);
+      ratios.push(`c${w.connections}: ${targets.filter((x) => x.name !== 'caddy' && x.name !== 'direct').map((x) => `${x.name}${withCaddy ? `/caddy ${(med[x.name] / med.caddy).toFixed(2)}x, ` : ''}/direct ${(med[x.name] / med.direct).toFixed(2)}x`).join('; ')}`);
     }
     console.log(table(rows));
     console.log('');
@@ -676,8 +720,15 @@ async function main(argv) {
       }
     } else if (a === '--cli' || a.startsWith('--cli=')) {
       cli = resolve(a.includes('=') ? a.slice(6) : (argv[++i] ?? ''));
+    } else if (a === '--workers' || a.startsWith('--workers=')) {
+      try {
+        workerVariants = parseWorkerVariants(a.includes('=') ? a.slice(10) : (argv[++i] ?? ''));
+      } catch (err) {
+        console.error(`Error: ${err.message}`);
+        return 2;
+      }
     } else if (a === '-h' || a === '--help') {
-      console.log(`Usage: npm run bench -- [${Object.keys(benchmarks).join('|')}]... [--runs N] [--cli PATH]`);
+      console.log(`Usage: npm run bench -- [${Object.keys(benchmarks).join('|')}]... [--runs N] [--cli PATH] [--workers 1,thread:2,process:2]`);
       return 0;
     } else if (a in benchmarks) {
       names.push(a);

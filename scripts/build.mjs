@@ -59,6 +59,18 @@ const cli = await build({
 checkRequires(cli.metafile, 'dist/tsweb.cjs');
 await build({ ...common, entryPoints: ['scripts/conformance.ts'], outfile: 'dist/conformance.cjs' });
 
-for (const b of await buildSea('dist/tsweb.cjs', parseTargets(process.argv.slice(2)))) {
+// The executable's bundle carries the plain bundle's text: inside a SEA there
+// is no file of ours on disk, and a request worker thread (`workers N`,
+// src/cli/workers.ts) needs the engine's code as a string to evaluate.
+const workerSource = readFileSync('dist/tsweb.cjs', 'utf8').replace(/^#!.*\n/, '');
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/tsweb-sea.cjs',
+  sourcemap: false,
+  define: { __TSWEB_WORKER_SOURCE__: JSON.stringify(workerSource) },
+});
+
+for (const b of await buildSea('dist/tsweb-sea.cjs', parseTargets(process.argv.slice(2)))) {
   console.log(`build: ${relative(process.cwd(), b.out)} (${b.target}) ${(b.bytes / 1e6).toFixed(1)} MB in ${(b.ms / 1000).toFixed(1)} s`);
 }

@@ -137,6 +137,8 @@ export function setup(inputBlocks: ServerBlock[], options: Record<string, unknow
   setIfNumber(httpApp, 'shutdown_delay', options['shutdown_delay'], warnings, 'not a duration type');
   httpApp.servers = servers;
   if (metrics) httpApp.metrics = metrics;
+  // tsweb's `workers` option (src/adapt/options/workers.ts)
+  if (options['workers'] !== undefined) httpApp.workers = options['workers'] as number | string;
 
   const tlsApp = buildTLSApp(pairings, options, warnings);
   const pkiApp = buildPKIApp(pairings, options, warnings);

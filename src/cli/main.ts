@@ -15,10 +15,13 @@ import { command as respond } from './respond.js';
 import { command as run } from './run.js';
 import { command as start } from './start.js';
 import { command as stop } from './stop.js';
+import { command as trust } from './trust.js';
+import { command as untrust } from './untrust.js';
 import { command as validate } from './validate.js';
 import { command as version } from './version.js';
+import { runAsRequestWorker } from './workers.js';
 
-const commands: Command[] = [adapt, buildInfo, environ, fileServer, fmt, hashPassword, listModules, reload, respond, run, start, stop, validate, version];
+const commands: Command[] = [adapt, buildInfo, environ, fileServer, fmt, hashPassword, listModules, reload, respond, run, start, stop, trust, untrust, validate, version];
 commands.push(helpCommand(() => commands));
 
 async function main(argv: string[]): Promise<number> {
@@ -46,8 +49,9 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 // process.exitCode rather than process.exit(): output still queued for a
-// pipe is written before the process ends.
-main(process.argv.slice(2)).then(
+// pipe is written before the process ends. A request worker (`workers N`)
+// runs the same executable and serves instead.
+if (!runAsRequestWorker()) main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -21,7 +21,11 @@ import { ConfigManager } from '../admin/config_manager.js';
 import { AdminController } from '../admin/controller.js';
 import type { ConfigAdapter } from '../admin/server.js';
 import { LoadError, Runtime } from '../runtime/runtime.js';
-import type { EngineLog } from '../core/log.js';
+import { Supervisor, workersOf } from '../runtime/supervisor.js';
+import { ConfigValidationError } from '../runtime/validate.js';
+import { requestWorkerDesign, workerEntry } from './workers.js';
+import { engineLog, wantsDebug } from './engine_log.js';
+import type { JSONObject } from '../core/registry.js';
 import type { Command } from './command.js';
 import { applyEnvFiles, environText } from './environ.js';
 import { describeFsError } from './envfile.js';
@@ -70,24 +74,6 @@ Usage:
 Flags:
 ${flagsHelp(flags)}
 `;
-
-/**
- * The engine's structured fields, printed as Caddy prints them (arrays and
- * objects as JSON). Debug lines only with the `debug` global option, as in
- * Caddy, whose default log level is INFO.
- */
-function engineLog(log: CliLogger, debug: () => boolean): EngineLog {
-  return (level, logger, msg, fields) => {
-    if (level === 'debug' && !debug()) return;
-    log.log(level, logger, msg, fields as Fields | undefined);
-  };
-}
-
-/** Whether the config turns on debug logging (the Caddyfile's `debug` option). */
-function wantsDebug(config: unknown): boolean {
-  const level = (config as { logging?: { logs?: { default?: { level?: unknown } } } } | null)?.logging?.logs?.default?.level;
-  return typeof level === 'string' && level.toUpperCase() === 'DEBUG';
-}
 
 interface Source {
   file: string;
@@ -153,6 +139,15 @@ function adminAdapters(env: Record<string, string | undefined>): Map<string, Con
   ]);
 }
 
+/** `workers` of a config that already loaded; a bad value was the Runtime's to refuse (it ignores the field). */
+function workersOfOr1(config: unknown): number {
+  try {
+    return workersOf(config);
+  } catch {
+    return 1;
+  }
+}
+
 export async function runRun(args: string[], io: CliIO): Promise<number> {
   return runFlagsVerb(io, usage, args, flags, async (opts) => {
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
@@ -198,7 +193,23 @@ export async function runRun(args: string[], io: CliIO): Promise<number> {
     let stopServer: () => Promise<void> = async () => {};
     // The admin endpoint follows each config's `admin` through the Runtime's load hook.
     let admin: AdminController | null = null;
-    const runtime: Runtime = new Runtime({ log: elog, env, onLoad: (c) => admin!.onLoad(c) });
+    // `workers N` (N > 1): a supervisor runs the config manager and the admin
+    // API, request workers serve (src/runtime/supervisor.ts). With 1, nothing
+    // changes: this process serves. TSWEB_WORKERS_DESIGN forces the
+    // supervisor even for 1 worker, to measure its cost.
+    let workers: number;
+    try {
+      workers = workersOf(config);
+    } catch (err) {
+      if (err instanceof ConfigValidationError) throw new ConfigError(`loading initial config: ${err.message}`);
+      throw err;
+    }
+    const design = requestWorkerDesign(io.env);
+    const onLoad = (c: JSONObject) => admin!.onLoad(c);
+    const runtime: Runtime =
+      workers > 1 || design.forced
+        ? new Supervisor({ log: elog, env: io.env, onLoad, design: design.design, entry: workerEntry(design.design) })
+        : new Runtime({ log: elog, env, onLoad });
     const manager = new ConfigManager(runtime, { log: elog, autosaveFile: autosave, loadOptions: () => ({ configFiles }) });
     admin = new AdminController({ manager, adapters: adminAdapters(env), stop: () => stopServer(), log: elog, env: io.env });
     try {
@@ -224,6 +235,7 @@ export async function runRun(args: string[], io: CliIO): Promise<number> {
           if ((await manager.load(next.config, false)) === 'unchanged') return;
           debug = wantsDebug(next.config);
           log.log('info', '', 'load complete');
+          if (!(runtime instanceof Supervisor) && workersOfOr1(next.config) > 1) log.log('warn', '', 'the workers option takes effect at the next start: this process serves alone');
         } catch (err) {
           // The running config keeps serving; say why the new one was refused.
           log.log('error', '', 'reloading config failed; the previous config keeps running', { error: err instanceof Error ? err.message : String(err) });

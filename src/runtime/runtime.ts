@@ -45,6 +45,14 @@ export interface RuntimeOptions {
    * is decided: `true` after the swap, `false` when the load failed.
    */
   onLoad?: (config: JSONObject) => Promise<(loaded: boolean) => void>;
+  /**
+   * Called once every app of a load has provisioned and before any starts:
+   * the last point where the load can still be refused without a trace. A
+   * request worker waits here for its supervisor's verdict, so a reload
+   * switches every worker or none (src/runtime/supervisor.ts); throwing
+   * refuses the config with that error.
+   */
+  beforeStart?: () => Promise<void>;
 }
 
 /** A path into the config JSON: object keys and array indexes. */
@@ -96,9 +104,11 @@ export class Runtime {
   private queue: Promise<unknown> = Promise.resolve();
   private stopped = false;
   private readonly onLoad: RuntimeOptions['onLoad'];
+  private readonly beforeStart: RuntimeOptions['beforeStart'];
 
   constructor(opts: RuntimeOptions = {}) {
     this.onLoad = opts.onLoad;
+    this.beforeStart = opts.beforeStart;
     this.bootLog = opts.log ?? silentLog;
     this.logStreams = opts.logStreams;
     this.env = opts.env ?? process.env;
@@ -200,6 +210,17 @@ export class Runtime {
       const isBug = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError;
       if (isBug || !(err instanceof Error)) throw err;
       throw new LoadError(err.message, { cause: err });
+    }
+
+    if (this.beforeStart !== undefined) {
+      try {
+        await this.beforeStart();
+      } catch (err) {
+        settle(false);
+        await this.discard(apps, []);
+        await logging.close();
+        throw new LoadError((err as Error).message, { cause: err });
+      }
     }
 
     const started: Array<[string, App]> = [];

@@ -64,6 +64,7 @@ function layerOf(f: string): number {
   if (f.startsWith('src/go/') || f.startsWith('src/net/')) return 0;
   if (f.startsWith('src/core/') || f.startsWith('src/log/')) return 1;
   if (f.startsWith('src/modules/')) return 2;
+  if (f.startsWith('src/tls/')) return 2;
   if (f.startsWith('src/apps/')) return 3;
   if (f.startsWith('src/runtime/')) return 4;
   // The control plane beside the CLI: src/admin is checked as runtime code (it

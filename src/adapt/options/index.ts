@@ -12,6 +12,7 @@
 //     durations: nanoseconds; storage_clean_interval: ns or false ('off')
 //   default_bind: [{class: 'bind', value: {addresses, protocols?}}]
 //   metrics: the HTTP app's "metrics" object
+//   workers: the HTTP app's "workers" (a tsweb extension): a number or 'auto'
 //   events: AppOption('events', ...); filesystem: the "caddy.filesystems" app
 //   acme_dns: a DNS provider object, or null (present but naked)
 //   the TLS/PKI ones (email, acme_*, cert_issuer, dns, tls_resolvers, pki, ...)
@@ -38,3 +39,4 @@ import './simple.js';
 import './storage.js';
 import './storage_check.js';
 import './storage_clean_interval.js';
+import './workers.js';

@@ -63,6 +63,15 @@ function applyLimits(http: NodeServer, limits: ServerLimits): void {
   (http as NodeServer & { maxHeaderSize: number }).maxHeaderSize = limits.maxHeaderSize + 4096;
 }
 
+/**
+ * How this process binds, set once at start by a request worker
+ * (src/runtime/supervisor_worker.ts): with `reusePort` every worker thread
+ * owns a listener on each TCP address and the kernel spreads connections
+ * across them; a unix socket cannot be shared that way (binding it again
+ * would replace the file), so only the worker that `ownsUnixSockets` binds it.
+ */
+export const listenMode = { reusePort: false, ownsUnixSockets: true };
+
 export class Listener {
   target: Server;
   /** Set while closing: responses then ask the client to close the connection. */
@@ -112,6 +121,10 @@ export class Listener {
         resolve();
       };
       if (addr.network === 'unix') {
+        if (!listenMode.ownsUnixSockets) {
+          done();
+          return;
+        }
         // A socket file left by an earlier run would make listen fail; only sockets are removed.
         if (existsSync(addr.path) && lstatSync(addr.path).isSocket()) unlinkSync(addr.path);
         this.http.listen(addr.path, done);
@@ -120,7 +133,7 @@ export class Listener {
       let host: string | undefined = addr.host === '' ? undefined : addr.host;
       if (host === undefined && addr.network === 'tcp4') host = '0.0.0.0';
       if (host === undefined && addr.network === 'tcp6') host = '::';
-      this.http.listen({ port: addr.port, host, ipv6Only: addr.network === 'tcp6' }, done);
+      this.http.listen({ port: addr.port, host, ipv6Only: addr.network === 'tcp6', reusePort: listenMode.reusePort }, done);
     });
   }
 

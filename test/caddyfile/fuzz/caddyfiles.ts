@@ -8,11 +8,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+// A composition root of its own: scripts/fuzz.mjs bundles this file without the tests' setup.
+import '../../../src/modules/index.js';
 import { adaptCaddyfile } from '../../../src/adapt/index.js';
 import type { JSONObject } from '../../../src/adapt/types.js';
 import { CaddyfileError } from '../../../src/caddyfile/errors.js';
 import { formatCaddyfile } from '../../../src/caddyfile/formatter.js';
-import { validateConfig, ConfigValidationError } from '../../../src/config/validate.js';
+import { validateConfig, ConfigValidationError } from '../../../src/runtime/validate.js';
 
 // ---------------------------------------------------------------- generation
 
