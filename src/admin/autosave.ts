@@ -5,30 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { appConfigDir, appDataDir } from '../go/userdirs.js';
 
-function platformDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, unixSub: string[]): string {
-  const home = env.HOME ?? '';
-  switch (platform) {
-    case 'win32':
-      return env.AppData ? join(env.AppData, 'tsweb') : './tsweb';
-    case 'darwin':
-      return home ? join(home, 'Library', 'Application Support', 'tsweb') : './tsweb';
-    default:
-      return home ? join(home, ...unixSub, 'tsweb') : './tsweb';
-  }
-}
-
-/** caddy.AppConfigDir with tsweb's name. */
-export function appConfigDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
-  if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, 'tsweb');
-  return platformDir(env, platform, ['.config']);
-}
-
-/** caddy.AppDataDir with tsweb's name. */
-export function appDataDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
-  if (env.XDG_DATA_HOME) return join(env.XDG_DATA_HOME, 'tsweb');
-  return platformDir(env, platform, ['.local', 'share']);
-}
+export { appConfigDir, appDataDir };
 
 export function autosavePath(env: NodeJS.ProcessEnv): string {
   return join(appConfigDir(env), 'autosave.json');

@@ -5,22 +5,13 @@
  * Windows `%AppData%/tsweb`), else `./tsweb`. Copying a Caddy data directory
  * (`~/.local/share/caddy`) there carries its certificates, accounts and CA over.
  */
-import { join } from 'node:path';
+import { appDataDir } from '../go/userdirs.js';
 import { isObject, type JSONObject } from '../go/json.js';
 import { FileStorage, type FileStorageOptions } from './file_storage.js';
 import type { Storage } from './storage.js';
 
 export function dataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (env.XDG_DATA_HOME) return join(env.XDG_DATA_HOME, 'tsweb');
-  const home = env.HOME ?? '';
-  switch (platform) {
-    case 'win32':
-      return env.AppData ? join(env.AppData, 'tsweb') : './tsweb';
-    case 'darwin':
-      return home ? join(home, 'Library', 'Application Support', 'tsweb') : './tsweb';
-    default:
-      return home ? join(home, '.local', 'share', 'tsweb') : './tsweb';
-  }
+  return appDataDir(env, platform);
 }
 
 /**
