@@ -1,5 +1,5 @@
 /**
- * Apps Caddy configures that tsweb does not run yet (tls, pki, events):
+ * Apps Caddy configures that tsweb does not run yet (pki, events):
  * accepted so adapted configs load, with a warning that their settings
  * have no effect. Each is replaced by a real app as it is built.
  */

@@ -3,8 +3,9 @@
 import { registerApp } from '../core/app.js';
 import { dormantApp } from './dormant.js';
 import { httpAppModule } from './http/app.js';
+import { tlsAppModule } from './tls/app.js';
 
-registerApp(dormantApp('tls'));
+registerApp(tlsAppModule);
 registerApp(dormantApp('pki'));
 registerApp(dormantApp('events'));
 registerApp(httpAppModule);

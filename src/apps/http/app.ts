@@ -19,6 +19,9 @@ import { provisionServer, type Server } from './server.js';
 import { registry as metricsRegistry } from '../../core/metrics/index.js';
 import { decodeHTTPMetricsConfig, HTTPMetrics, type HTTPMetricsConfig } from '../../core/metrics/http.js';
 import { Registry } from '../../core/metrics/registry.js';
+import { displayAddress } from './listen.js';
+import { takeCertManager } from '../tls/app.js';
+import type { CertManager } from '../../tls/manager.js';
 
 export interface HTTPAppOptions {
   configFiles?: readonly string[];
@@ -174,9 +177,44 @@ class RunningHTTPApp implements App {
     readonly tree: HTTPApp,
     private readonly pool: ListenerPool,
     private readonly ctx: AppContext,
-  ) {}
+    private readonly certs: { manager: CertManager; owned: boolean },
+  ) {
+    for (const s of tree.servers) if (s.tlsWanted.listen.length > 0) certs.manager.want(s.tlsWanted.hosts);
+  }
+
+  /**
+   * Caddy's automatic HTTPS, as far as tsweb has certificates: a server's
+   * HTTPS addresses serve TLS once any of its names (or, for a server with
+   * no names, any certificate) can be had; the rest stay plain HTTP, said so.
+   */
+  private async setUpTLS(): Promise<void> {
+    const { manager } = this.certs;
+    await manager.start();
+    const acme = manager.acmeNames();
+    if (acme.length > 0) this.ctx.runtimeLog('warn', 'tls', 'ACME is not implemented yet: no certificate for these names', { names: acme });
+    for (const s of this.tree.servers) {
+      const { listen, hosts, policies } = s.tlsWanted;
+      if (listen.length === 0) continue;
+      const serves = hosts.length > 0 ? hosts.some((h) => manager.covers(h)) : manager.hasAny();
+      if (!serves) {
+        this.ctx.runtimeLog('warn', 'http', 'TLS is not implemented yet: serving plain HTTP where Caddy would serve HTTPS', { server_name: s.name, addresses: listen.map(displayAddress) });
+        continue;
+      }
+      s.tls = {
+        addresses: new Set(listen.map((l) => l.key)),
+        policies,
+        secureContext: (name, hello) => manager.secureContext(policies, name, hello),
+        requestCert: policies.some((p) => p.clientAuth !== null),
+      };
+    }
+  }
 
   async start(): Promise<void> {
+    try {
+      await this.setUpTLS();
+    } catch (err) {
+      throw new Error(`loading new config: tls: ${(err as Error).message}`, { cause: err });
+    }
     try {
       await this.pool.apply(this.tree.servers);
     } catch (err) {
@@ -184,9 +222,6 @@ class RunningHTTPApp implements App {
     }
     const bound = this.pool.addresses();
     for (const s of this.tree.servers) {
-      if (s.tlsWanted.length > 0) {
-        this.ctx.runtimeLog('warn', 'http', 'TLS is not implemented yet: serving plain HTTP where Caddy would serve HTTPS', { server_name: s.name, addresses: s.tlsWanted });
-      }
       this.ctx.runtimeLog('info', 'http.log', 'server running', { name: s.name, protocols: ['h1'], listen: bound.get(s.name) ?? [] });
     }
   }
@@ -213,6 +248,7 @@ class RunningHTTPApp implements App {
   }
 
   cleanup(): Promise<void> {
+    if (this.certs.owned) this.certs.manager.stop();
     return this.tree.cleanup();
   }
 
@@ -226,6 +262,6 @@ export const httpAppModule: AppModule = {
   provision(json, ctx) {
     const tree = provisionHTTPApp(json, { configFiles: ctx.configFiles, log: ctx.log, env: ctx.env, validating: ctx.validating });
     const pool = ctx.shared('http.listeners', () => new ListenerPool(ctx.runtimeLog));
-    return new RunningHTTPApp(tree, pool, ctx);
+    return new RunningHTTPApp(tree, pool, ctx, takeCertManager(ctx));
   },
 };

@@ -10,9 +10,11 @@ import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server as NodeServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
+import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
 import { displayAddress, type ListenAddress } from './listen.js';
 import type { EngineLog } from '../../core/log.js';
-import type { Server, ServerLimits } from './server.js';
+import type { Server, ServerLimits, ServerTLS } from './server.js';
+import { clientCertTrusted, selectPolicy } from '../../tls/connection_policy.js';
 import { upgradeResponse } from './upgrade.js';
 import { NodeResponseWriter } from './node_response.js';
 
@@ -72,11 +74,42 @@ function applyLimits(http: NodeServer, limits: ServerLimits): void {
  */
 export const listenMode = { reusePort: false, ownsUnixSockets: true };
 
+/** Whether the client's certificate satisfies the policy's client_authentication mode (checked once the handshake is done). */
+function clientAuthOK(s: TLSSocket, tls: ServerTLS): boolean {
+  const auth = selectPolicy(tls.policies, (s.servername || '').toLowerCase())?.clientAuth;
+  if (!auth) return true;
+  const leaf = s.getPeerX509Certificate();
+  const given = leaf !== undefined;
+  const trusted = () => leaf !== undefined && clientCertTrusted(leaf, auth.roots);
+  switch (auth.mode) {
+    case 'request':
+      return true;
+    case 'require':
+      return given;
+    case 'verify_if_given':
+      return !given || trusted();
+    case 'require_and_verify':
+      return given && trusted();
+  }
+}
+
 export class Listener {
   target: Server;
   /** Set while closing: responses then ask the client to close the connection. */
   draining = false;
   readonly http: NodeServer;
+  /** Sockets an upgrade took over (WebSocket tunnels): node:http no longer drains them, close() ends them. */
+  private readonly upgraded = new Set<Duplex>();
+  /** node:http's own connection handling, which gets plain sockets and finished TLS sockets alike. */
+  private readonly serveConnection: Array<(socket: Socket) => void>;
+  /** Raw sockets whose TLS handshake has not finished (closed with the listener). */
+  private readonly handshaking = new Set<Socket>();
+  /**
+   * The first context of a handshake with no certificate of its own for the
+   * client's address: SNI picks the real one. Its session-ticket keys are
+   * the listener's (random per process; shared keys across workers come later).
+   */
+  private readonly blankContext: SecureContext = createSecureContext({});
 
   constructor(readonly addr: ListenAddress, target: Server) {
     this.target = target;
@@ -91,9 +124,64 @@ export class Listener {
       this.target.handle(req, new NodeResponseWriter(res, this.target.countsBody));
     });
     applyLimits(this.http, target.limits);
+    // A connection is plain or TLS by the server the listener points at when it arrives.
+    this.serveConnection = this.http.listeners('connection') as Array<(socket: Socket) => void>;
+    this.http.removeAllListeners('connection');
+    this.http.on('connection', (socket: Socket) => {
+      const tls = this.target.tls;
+      if (tls !== null && tls.addresses.has(this.addr.key)) this.handshake(socket, tls);
+      else for (const fn of this.serveConnection) fn.call(this.http, socket);
+    });
     this.http.on('clientError', onClientError);
     // Upgrade requests (WebSocket) run through the routes like any other; see upgrade.ts.
-    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.target.handle(req, new NodeResponseWriter(upgradeResponse(req, socket), this.target.countsBody, { socket, head })));
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.upgraded.add(socket);
+      socket.once('close', () => this.upgraded.delete(socket));
+      this.target.handle(req, new NodeResponseWriter(upgradeResponse(req, socket), this.target.countsBody, { socket, head }));
+    });
+  }
+
+  /**
+   * Terminates TLS on a raw socket, then hands it to node:http. The first
+   * context is the certificate for a client that sends no SNI (default_sni,
+   * else the local address); SNICallback asks the server's certificate source.
+   */
+  private handshake(raw: Socket, tls: ServerTLS): void {
+    this.handshaking.add(raw);
+    raw.once('close', () => this.handshaking.delete(raw));
+    const local = (raw.localAddress ?? '').replace(/^::ffff:/, '');
+    void tls.secureContext('', { localAddress: local }).then(
+      (ctx) => this.startTLS(raw, tls, ctx),
+      () => this.startTLS(raw, tls, this.blankContext),
+    );
+  }
+
+  private startTLS(raw: Socket, tls: ServerTLS, first: SecureContext): void {
+    if (raw.destroyed) return;
+    const s = new TLSSocket(raw, {
+      isServer: true,
+      secureContext: first,
+      requestCert: tls.requestCert,
+      rejectUnauthorized: false,
+      SNICallback: (name, cb) => void tls.secureContext(name, { localAddress: raw.localAddress }).then((c) => cb(null, c), (err: Error) => cb(err)),
+      ALPNCallback: ({ servername, protocols }) => selectPolicy(tls.policies, (servername ?? '').toLowerCase())?.alpn.find((p) => protocols.includes(p)),
+    });
+    const limit = this.target.limits.readHeaderTimeout || 60_000;
+    const timer = setTimeout(() => s.destroy(), limit);
+    timer.unref();
+    s.on('error', () => {
+      clearTimeout(timer);
+      s.destroy();
+    });
+    s.once('secure', () => {
+      clearTimeout(timer);
+      this.handshaking.delete(raw);
+      if (!clientAuthOK(s, tls)) {
+        s.destroy();
+        return;
+      }
+      for (const fn of this.serveConnection) fn.call(this.http, s);
+    });
   }
 
   /** Points the listener at a new config's server; new limits apply to new connections (the check interval stays). */
@@ -144,6 +232,10 @@ export class Listener {
    */
   async close(graceMs: number): Promise<void> {
     this.draining = true;
+    // A tunnel never goes idle, so a graceful close (eternal by default) would
+    // wait for it forever; Caddy closes hijacked connections when its servers stop.
+    for (const s of this.upgraded) s.destroy();
+    for (const s of this.handshaking) s.destroy();
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const sweep = setInterval(() => this.http.closeIdleConnections(), 50);
     let timer: NodeJS.Timeout | undefined;

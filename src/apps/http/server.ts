@@ -18,13 +18,16 @@ import { Duration } from '../../log/value.js';
 import { type ClientIPOptions, compileClientIPOptions, createCtx, type CtxInfo } from '../../core/context.js';
 import { durationMs } from '../../go/duration.js';
 import { AbortRequest, errorEnd, errorStatus, toHandlerError, withError, writeStatus } from '../../core/errors.js';
-import { displayAddress, type ListenAddress, parseListenAddresses } from './listen.js';
+import { type ListenAddress, parseListenAddresses } from './listen.js';
 import type { EngineLog } from '../../core/log.js';
 import { ProvisionError, type ProvisionScope, serverScope } from './provision.js';
 import type { JSONObject } from '../../core/registry.js';
 import { compileRouteList } from './routes.js';
 import { type HTTPMetrics, routeHandlerName } from '../../core/metrics/http.js';
 import type { Ctx, Handler, HandlerError, Next } from '../../core/types.js';
+import type { SecureContext } from 'node:tls';
+import { type ConnectionPolicy, decodeConnectionPolicies } from '../../tls/connection_policy.js';
+import type { ClientHelloInfo } from '../../tls/manager.js';
 
 /** Connection limits, in milliseconds and bytes; 0 = none. */
 export interface ServerLimits {
@@ -70,7 +73,20 @@ function hostHeaderCount(req: IncomingMessage): number {
   return n;
 }
 
+/** How a server's TLS listeners handshake, set by the http app once its certificates are known. */
+export interface ServerTLS {
+  /** Listener keys served over TLS. */
+  readonly addresses: ReadonlySet<string>;
+  readonly policies: readonly ConnectionPolicy[];
+  /** Asks for a certificate during a handshake (the certificate manager's one entry point). */
+  readonly secureContext: (serverName: string, hello: ClientHelloInfo) => Promise<SecureContext>;
+  /** Some policy authenticates clients: the handshake asks for a certificate. */
+  readonly requestCert: boolean;
+}
+
 export class Server {
+  /** TLS for the addresses in tlsListen that have a certificate to serve; null: all plain. */
+  tls: ServerTLS | null = null;
   /** Requests running on this server (a retired config waits for 0 before cleaning up). */
   inflight = 0;
   /** The listeners' writers count body bytes and the head's time for this server (its access log or metrics report them). */
@@ -81,8 +97,8 @@ export class Server {
     readonly name: string,
     readonly listen: readonly ListenAddress[],
     readonly limits: ServerLimits,
-    /** Addresses where Caddy would serve HTTPS; tsweb serves plain HTTP there for now. */
-    readonly tlsWanted: readonly string[],
+    /** Addresses where Caddy serves HTTPS, and the names automatic HTTPS gets certificates for. */
+    readonly tlsWanted: { readonly listen: readonly ListenAddress[]; readonly hosts: readonly string[]; readonly policies: readonly ConnectionPolicy[] },
     private readonly primary: Handler,
     private readonly errorRoutes: Handler | null,
     private readonly log: EngineLog,
@@ -264,10 +280,17 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
   // port, or (automatic HTTPS) host-matched sites on any port but the HTTP port.
   const auto = isObj(json.automatic_https) ? json.automatic_https : {};
   const hosts = auto.disable === true ? [] : routeHosts(json.routes);
-  const tlsWanted = listen
+  const tlsListen = listen
     .filter((l) => l.network !== 'unix')
-    .filter((l) => json.tls_connection_policies !== undefined || l.port === opts.httpsPort || (hosts.length > 0 && l.port !== opts.httpPort))
-    .map(displayAddress);
+    .filter((l) => json.tls_connection_policies !== undefined || l.port === opts.httpsPort || (hosts.length > 0 && l.port !== opts.httpPort));
+  let policies: ConnectionPolicy[] = [];
+  try {
+    if (tlsListen.length > 0) policies = decodeConnectionPolicies(json.tls_connection_policies, 'tls_connection_policies');
+  } catch (err) {
+    throw new ProvisionError([...at, 'setting up TLS connection policies', (err as Error).message], err);
+  }
+  const skip = new Set(Array.isArray(auto.skip) ? auto.skip.filter((h): h is string => typeof h === 'string') : []);
+  const tlsWanted = { listen: tlsListen, hosts: hosts.filter((h) => !skip.has(h)), policies };
 
   // Newer Caddy measures each matched top-level and named route, labelled by its first handler.
   const metrics = opts.metrics ?? null;

@@ -1,7 +1,9 @@
 /**
  * Upgraded connections (WebSocket and any other `Connection: Upgrade`): once
  * the upstream answers 101, the client gets that head, and the two sockets
- * are piped both ways until either side closes (Caddy's handleUpgradeResponse).
+ * are piped both ways until either side closes or ends its half: then both
+ * are closed, as Caddy's handleUpgradeResponse returns when the first of its
+ * two copies ends.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -27,12 +29,28 @@ export function tunnel(client: Duplex, clientHead: Buffer, up: IncomingMessage, 
       upSocket.destroy();
       resolve();
     };
+    // What was read is still written out; then both go, even if the other
+    // peer never answers the half-close (a tunnel left half-open would hold
+    // its request, and with it the config's graceful stop, forever).
+    let ending = false;
+    const ended = () => {
+      if (ending) return;
+      ending = true;
+      let writers = 2;
+      const flushed = () => {
+        if (--writers === 0) close();
+      };
+      client.end(flushed);
+      upSocket.end(flushed);
+    };
     client.on('error', close);
     upSocket.on('error', close);
     client.on('close', close);
     upSocket.on('close', close);
-    // pipe() gives backpressure both ways; ending one side half-closes the other.
+    // pipe() gives backpressure both ways.
     client.pipe(upSocket);
     upSocket.pipe(client);
+    client.on('end', ended);
+    upSocket.on('end', ended);
   });
 }
