@@ -12,6 +12,7 @@ import { helpCommand, rootUsage, unknownCommandMessage } from './help.js';
 import { command as listModules } from './list_modules.js';
 import { command as reload } from './reload.js';
 import { command as respond } from './respond.js';
+import { command as reverseProxy } from './reverse_proxy.js';
 import { command as run } from './run.js';
 import { command as start } from './start.js';
 import { command as stop } from './stop.js';
@@ -21,7 +22,7 @@ import { command as validate } from './validate.js';
 import { command as version } from './version.js';
 import { runAsRequestWorker } from './workers.js';
 
-const commands: Command[] = [adapt, buildInfo, environ, fileServer, fmt, hashPassword, listModules, reload, respond, run, start, stop, trust, untrust, validate, version];
+const commands: Command[] = [adapt, buildInfo, environ, fileServer, fmt, hashPassword, listModules, reload, respond, reverseProxy, run, start, stop, trust, untrust, validate, version];
 commands.push(helpCommand(() => commands));
 
 async function main(argv: string[]): Promise<number> {

@@ -21,6 +21,7 @@ import { decodeHTTPMetricsConfig, HTTPMetrics, type HTTPMetricsConfig } from '..
 import { Registry } from '../../core/metrics/registry.js';
 import { displayAddress } from './listen.js';
 import { takeCertManager } from '../tls/app.js';
+import { planRedirects, redirectServerName } from './auto_redirects.js';
 import type { CertManager } from '../../tls/manager.js';
 
 export interface HTTPAppOptions {
@@ -28,6 +29,8 @@ export interface HTTPAppOptions {
   log: EngineLog;
   env?: NodeJS.ProcessEnv;
   validating?: boolean;
+  /** The config's certificate manager: given, automatic HTTPS asks it for names and adds the redirect server. */
+  certs?: CertManager;
 }
 
 import { isObject as isObj } from '../../go/json.js';
@@ -41,6 +44,8 @@ export class HTTPApp {
     /** How long a stop keeps serving before it starts closing (Caddy's shutdown_delay). */
     readonly shutdownDelay: number,
     private readonly scope: ProvisionScope,
+    /** Servers automatic HTTP→HTTPS redirects were enabled for. */
+    readonly redirected: readonly string[] = [],
   ) {}
 
   /** Resolves when no request runs on any of this app's servers. */
@@ -79,16 +84,41 @@ export function provisionHTTPApp(json: unknown, opts: HTTPAppOptions): HTTPApp {
   checkListeners(serversJSON);
   const metrics = provisionMetrics(json, serversJSON, opts);
   let servers: Server[];
+  let redirected: string[] = [];
   try {
-    servers = Object.entries(serversJSON).map(([name, srv]) =>
-      provisionServer(name, srv, scope, { httpPort, httpsPort, log: opts.log, env: opts.env, validating: opts.validating, metrics }),
-    );
+    const serverOpts = { httpPort, httpsPort, log: opts.log, env: opts.env, validating: opts.validating, metrics };
+    servers = Object.entries(serversJSON).map(([name, srv]) => provisionServer(name, srv, scope, serverOpts));
+    if (opts.certs !== undefined) {
+      const plan = autoHTTPS(servers, serversJSON, opts.certs, httpPort, httpsPort);
+      redirected = plan.enabled;
+      if (plan.server !== null) servers.push(provisionServer(redirectServerName, plan.server, scope, serverOpts));
+    }
   } catch (err) {
     // Modules provisioned before the failure may hold resources already.
     for (const fn of scope.cleanups.splice(0)) void Promise.resolve().then(fn).catch(() => {});
     throw err;
   }
-  return new HTTPApp(servers, gracePeriod, shutdownDelay, scope);
+  return new HTTPApp(servers, gracePeriod, shutdownDelay, scope, redirected);
+}
+
+/** A server's HTTPS addresses serve TLS once any of its names (or, with no names, any certificate) can be had. */
+function servesTLS(s: Server, manager: CertManager): boolean {
+  const { listen, hosts } = s.tlsWanted;
+  if (listen.length === 0) return false;
+  return hosts.length > 0 ? hosts.some((h) => manager.covers(h)) : manager.hasAny();
+}
+
+/** Tells the manager the names automatic HTTPS wants, then plans the HTTP→HTTPS redirects for the servers that will serve HTTPS. */
+function autoHTTPS(servers: readonly Server[], json: JSONObject, manager: CertManager, httpPort: number, httpsPort: number) {
+  for (const s of servers) if (s.tlsWanted.listen.length > 0) manager.want(s.tlsWanted.hosts);
+  const sources = servers.map((s) => ({
+    name: s.name,
+    listen: s.listen,
+    hosts: s.tlsWanted.hosts,
+    redirects: s.tlsWanted.redirects && servesTLS(s, manager),
+    logs: isObj(json[s.name]) ? (json[s.name] as JSONObject).logs : undefined,
+  }));
+  return planRedirects(sources, servers, httpPort, httpsPort);
 }
 
 /**
@@ -178,9 +208,7 @@ class RunningHTTPApp implements App {
     private readonly pool: ListenerPool,
     private readonly ctx: AppContext,
     private readonly certs: { manager: CertManager; owned: boolean },
-  ) {
-    for (const s of tree.servers) if (s.tlsWanted.listen.length > 0) certs.manager.want(s.tlsWanted.hosts);
-  }
+  ) {}
 
   /**
    * Caddy's automatic HTTPS, as far as tsweb has certificates: a server's
@@ -192,11 +220,11 @@ class RunningHTTPApp implements App {
     await manager.start();
     const acme = manager.acmeNames();
     if (acme.length > 0) this.ctx.runtimeLog('warn', 'tls', 'ACME is not implemented yet: no certificate for these names', { names: acme });
+    for (const name of this.tree.redirected) this.ctx.runtimeLog('info', 'http.auto_https', 'enabling automatic HTTP->HTTPS redirects', { server_name: name });
     for (const s of this.tree.servers) {
-      const { listen, hosts, policies } = s.tlsWanted;
+      const { listen, policies } = s.tlsWanted;
       if (listen.length === 0) continue;
-      const serves = hosts.length > 0 ? hosts.some((h) => manager.covers(h)) : manager.hasAny();
-      if (!serves) {
+      if (!servesTLS(s, manager)) {
         this.ctx.runtimeLog('warn', 'http', 'TLS is not implemented yet: serving plain HTTP where Caddy would serve HTTPS', { server_name: s.name, addresses: listen.map(displayAddress) });
         continue;
       }
@@ -260,8 +288,9 @@ class RunningHTTPApp implements App {
 export const httpAppModule: AppModule = {
   name: 'http',
   provision(json, ctx) {
-    const tree = provisionHTTPApp(json, { configFiles: ctx.configFiles, log: ctx.log, env: ctx.env, validating: ctx.validating });
+    const certs = takeCertManager(ctx);
+    const tree = provisionHTTPApp(json, { configFiles: ctx.configFiles, log: ctx.log, env: ctx.env, validating: ctx.validating, certs: certs.manager });
     const pool = ctx.shared('http.listeners', () => new ListenerPool(ctx.runtimeLog));
-    return new RunningHTTPApp(tree, pool, ctx, takeCertManager(ctx));
+    return new RunningHTTPApp(tree, pool, ctx, certs);
   },
 };

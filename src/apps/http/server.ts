@@ -84,6 +84,16 @@ export interface ServerTLS {
   readonly requestCert: boolean;
 }
 
+/** Where Caddy would serve HTTPS for a server, decided from its JSON alone. */
+export interface TLSWanted {
+  readonly listen: readonly ListenAddress[];
+  /** The names automatic HTTPS gets certificates for. */
+  readonly hosts: readonly string[];
+  readonly policies: readonly ConnectionPolicy[];
+  /** HTTP→HTTPS redirects are wanted (automatic_https neither disable nor disable_redirects). */
+  readonly redirects: boolean;
+}
+
 export class Server {
   /** TLS for the addresses in tlsListen that have a certificate to serve; null: all plain. */
   tls: ServerTLS | null = null;
@@ -98,7 +108,7 @@ export class Server {
     readonly listen: readonly ListenAddress[],
     readonly limits: ServerLimits,
     /** Addresses where Caddy serves HTTPS, and the names automatic HTTPS gets certificates for. */
-    readonly tlsWanted: { readonly listen: readonly ListenAddress[]; readonly hosts: readonly string[]; readonly policies: readonly ConnectionPolicy[] },
+    readonly tlsWanted: TLSWanted,
     private readonly primary: Handler,
     private readonly errorRoutes: Handler | null,
     private readonly log: EngineLog,
@@ -290,7 +300,8 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
     throw new ProvisionError([...at, 'setting up TLS connection policies', (err as Error).message], err);
   }
   const skip = new Set(Array.isArray(auto.skip) ? auto.skip.filter((h): h is string => typeof h === 'string') : []);
-  const tlsWanted = { listen: tlsListen, hosts: hosts.filter((h) => !skip.has(h)), policies };
+  const redirects = auto.disable !== true && auto.disable_redirects !== true;
+  const tlsWanted: TLSWanted = { listen: tlsListen, hosts: hosts.filter((h) => !skip.has(h)), policies, redirects };
 
   // Newer Caddy measures each matched top-level and named route, labelled by its first handler.
   const metrics = opts.metrics ?? null;

@@ -61,7 +61,7 @@ describe('HTTPS from the tls app', () => {
     const port = await freePort();
     const r = new Runtime({ env });
     try {
-      await r.load({ apps: { http: { https_port: port, servers: { s: { listen: [`127.0.0.1:${port}`], routes: [site('localhost', '{http.request.scheme} {http.request.tls.version} {http.request.tls.server_name}')] } } } } });
+      await r.load({ apps: { http: { http_port: await freePort(), https_port: port, servers: { s: { listen: [`127.0.0.1:${port}`], routes: [site('localhost', '{http.request.scheme} {http.request.tls.version} {http.request.tls.server_name}')] } } } } });
       const got = await get(port, 'localhost');
       expect(got.body).toBe('https tls1.3 localhost');
       // curl runs beside the server, so not with execFileSync (it would block the event loop the server needs).
@@ -84,7 +84,7 @@ describe('HTTPS from the tls app', () => {
             automation: { policies: [{ subjects: ['a.example.com', '*.w.example.com'], issuers: [{ module: 'internal' }] }, { subjects: ['pub.example.com'] }] },
           },
           http: {
-            https_port: port,
+            http_port: await freePort(), https_port: port,
             servers: { s: { listen: [`127.0.0.1:${port}`], routes: [site('a.example.com', 'a'), site('*.w.example.com', 'w'), site('manual.test', 'm'), site('pub.example.com', 'pub')] } },
           },
         },
@@ -118,7 +118,7 @@ describe('HTTPS from the tls app', () => {
       await r.load({
         apps: {
           http: {
-            https_port: port,
+            http_port: await freePort(), https_port: port,
             servers: {
               s: {
                 listen: [`127.0.0.1:${port}`],
@@ -146,7 +146,7 @@ describe('HTTPS from the tls app', () => {
       await r.load({
         apps: {
           tls: { automation: { policies: [{ subjects: ['swap.localhost'], issuers: [{ module: 'internal', lifetime: '3s' }] }] } },
-          http: { https_port: port, servers: { s: { listen: [`127.0.0.1:${port}`], routes: [site('swap.localhost', 'ok')] } } },
+          http: { http_port: await freePort(), https_port: port, servers: { s: { listen: [`127.0.0.1:${port}`], routes: [site('swap.localhost', 'ok')] } } },
         },
       });
       const first = await get(port, 'swap.localhost', { agent });
