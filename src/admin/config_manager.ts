@@ -9,7 +9,7 @@
  */
 import type { EngineLog } from '../core/log.js';
 import { isObject } from '../go/json.js';
-import { LoadError, type LoadOptions, type Runtime } from '../runtime/runtime.js';
+import type { LoadOptions, Runtime } from '../runtime/runtime.js';
 import { APIError } from './api_error.js';
 import { configAccess, type ConfigRoot, type Method } from './config_path.js';
 import { goMarshal } from './go_json.js';
@@ -152,14 +152,7 @@ export class ConfigManager {
       throw new APIError(400, `indexing config: ${(err as Error).message}`);
     }
     const config = next.config ?? {};
-    try {
-      await this.runtime.load(config, this.opts.loadOptions?.() ?? {});
-    } catch (err) {
-      if (!(err instanceof LoadError)) throw err;
-      // The http app words its start failures with this prefix already.
-      const msg = err.message.startsWith('loading new config: ') ? err.message : `loading new config: ${err.message}`;
-      throw new LoadError(msg, { cause: err });
-    }
+    await this.runtime.load(config, this.opts.loadOptions?.() ?? {});
     this.root = next;
     this.rawJSON = json;
     this.index = index;

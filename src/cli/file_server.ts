@@ -17,13 +17,13 @@
 import { LoadError, Runtime } from '../runtime/runtime.js';
 import { precompressors } from '../modules/file_server/encodings.js';
 import { parseListenAddresses } from '../apps/http/listen.js';
-import type { EngineLog } from '../core/log.js';
 import type { JSONObject } from '../go/json.js';
 import type { Command } from './command.js';
 import { ConfigError } from './errors.js';
-import { type FlagSpec, flagsHelp, UsageError } from './flags.js';
+import { engineLog } from './engine_log.js';
+import { type FlagSpec, flagsHelp, stringSlice, UsageError } from './flags.js';
 import { type CliIO, processIO } from './io.js';
-import { type CliLogger, type Fields, stderrLogger } from './log.js';
+import { stderrLogger } from './log.js';
 import { serveUntilSignal } from './serve.js';
 import { runFlagsVerb } from './verb.js';
 
@@ -168,13 +168,6 @@ function checkSupported(o: FileServerOptions, env: NodeJS.ProcessEnv): void {
   }
 }
 
-function engineLog(log: CliLogger, debug: boolean): EngineLog {
-  return (level, logger, msg, fields) => {
-    if (level === 'debug' && !debug) return;
-    log.log(level, logger, msg, fields as Fields | undefined);
-  };
-}
-
 export async function runFileServer(args: string[], io: CliIO): Promise<number> {
   return runFlagsVerb(io, usage, args, flags, async (opts) => {
     const o: FileServerOptions = {
@@ -188,14 +181,13 @@ export async function runFileServer(args: string[], io: CliIO): Promise<number> 
       debug: opts.bools.get('debug')!,
       fileLimit: parseIntFlag('-f, --file-limit', opts.strings.get('file-limit')!),
       compress: !opts.bools.get('no-compress')!,
-      // pflag's StringSlice: repeatable, and each value is a comma-separated list.
-      precompressed: opts.lists.get('precompressed')!.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
+      precompressed: stringSlice(opts, 'precompressed'),
     };
     checkSupported(o, io.env);
     const config = fileServerConfig(o);
 
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
-    const runtime = new Runtime({ log: engineLog(log, o.debug), env: io.env });
+    const runtime = new Runtime({ log: engineLog(log, () => o.debug), env: io.env });
     try {
       await runtime.load(config);
     } catch (err) {

@@ -117,3 +117,8 @@ export function flagsHelp(specs: readonly FlagSpec[]): string {
   const width = Math.max(...rows.map(([l]) => l.length));
   return rows.map(([l, r]) => `  ${l.padEnd(width)}   ${r}`).join('\n');
 }
+
+/** pflag's StringSlice: a repeatable flag whose every value is a comma-separated list. */
+export function stringSlice(opts: ParsedFlags, name: string): string[] {
+  return (opts.lists.get(name) ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}

@@ -174,7 +174,7 @@ export async function runRespond(args: string[], io: CliIO): Promise<number> {
     try {
       await runtime.load(config);
     } catch (err) {
-      if (err instanceof LoadError) throw new ConfigError(err.message.startsWith('loading new config: ') ? err.message : `loading new config: ${err.message}`);
+      if (err instanceof LoadError) throw new ConfigError(err.message);
       throw err;
     }
     const bound = runtime.addresses();

@@ -23,7 +23,7 @@ import { isInternalName } from '../tls/manager.js';
 import type { Command } from './command.js';
 import { engineLog } from './engine_log.js';
 import { ConfigError } from './errors.js';
-import { type FlagSpec, flagsHelp } from './flags.js';
+import { type FlagSpec, flagsHelp, stringSlice } from './flags.js';
 import { type CliIO, processIO } from './io.js';
 import { stderrLogger } from './log.js';
 import { serveUntilSignal } from './serve.js';
@@ -200,8 +200,7 @@ export async function runReverseProxy(args: string[], io: CliIO): Promise<number
   return runFlagsVerb(io, usage, args, flags, async (opts) => {
     const o: ReverseProxyOptions = {
       from: opts.strings.get('from')!,
-      // pflag's StringSlice: repeatable, each value a comma-separated list.
-      to: opts.lists.get('to')!.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== ''),
+      to: stringSlice(opts, 'to'),
       changeHost: opts.bools.get('change-host-header')!,
       insecure: opts.bools.get('insecure')!,
       disableRedirects: opts.bools.get('disable-redirects')!,

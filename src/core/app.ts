@@ -43,6 +43,14 @@ export interface AppContext {
   shared<T>(key: string, make: () => T): T;
 }
 
+/** AppContext.shared over a map its owner keeps (the Runtime's for its life; validate's for one check). */
+export function sharedIn(map: Map<string, unknown>): AppContext['shared'] {
+  return <T>(key: string, make: () => T): T => {
+    if (!map.has(key)) map.set(key, make());
+    return map.get(key) as T;
+  };
+}
+
 export interface AppModule {
   /** The key under `apps`. */
   readonly name: string;

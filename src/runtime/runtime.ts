@@ -14,7 +14,7 @@
  * the admin API (GET /config/, /id/).
  */
 import '../apps/index.js';
-import { type App, type AppContext, appModules } from '../core/app.js';
+import { type App, type AppContext, appModules, sharedIn } from '../core/app.js';
 import { type EngineLog, silentLog } from '../core/log.js';
 import type { JSONObject } from '../core/registry.js';
 import { type Logging, provisionLogging } from '../log/logging.js';
@@ -24,6 +24,15 @@ import { checkConfigShape, ConfigValidationError } from './validate.js';
 /** A config that was rejected; the running one (if any) is unaffected. */
 export class LoadError extends Error {
   override name = 'LoadError';
+}
+
+/**
+ * What stopped a config from running, worded as Caddy's run() words it
+ * ("loading new config: …"), for every caller: the CLI verbs, the admin API
+ * and the supervisor's workers.
+ */
+export function loadFailure(message: string, cause?: unknown): LoadError {
+  return new LoadError(`loading new config: ${message}`, cause === undefined ? undefined : { cause });
 }
 
 export interface LoadOptions {
@@ -161,6 +170,11 @@ export class Runtime {
     let ids: Map<string, ConfigPath>;
     try {
       appsJSON = checkConfigShape(config);
+    } catch (err) {
+      if (err instanceof ConfigValidationError) throw loadFailure(err.message);
+      throw err;
+    }
+    try {
       ids = indexIds(config);
     } catch (err) {
       if (err instanceof ConfigValidationError) throw new LoadError(err.message);
@@ -173,7 +187,7 @@ export class Runtime {
     try {
       logging = provisionLogging(json.logging, { fallback: this.bootLog, streams: this.logStreams });
     } catch (err) {
-      throw new LoadError(`setting up logging: ${(err as Error).message}`, { cause: err });
+      throw loadFailure(`setting up logging: ${(err as Error).message}`, err);
     }
 
     const ctx: AppContext = {
@@ -182,10 +196,7 @@ export class Runtime {
       env: this.env,
       configFiles: opts.configFiles ?? [],
       validating: false,
-      shared: <T>(key: string, make: () => T): T => {
-        if (!this.shared.has(key)) this.shared.set(key, make());
-        return this.shared.get(key) as T;
-      },
+      shared: sharedIn(this.shared),
     };
 
     let settle: (loaded: boolean) => void = () => {};
@@ -194,7 +205,7 @@ export class Runtime {
         settle = await this.onLoad(json);
       } catch (err) {
         await logging.close();
-        throw new LoadError((err as Error).message, { cause: err });
+        throw loadFailure((err as Error).message, err);
       }
     }
 
@@ -209,7 +220,7 @@ export class Runtime {
       await logging.close();
       const isBug = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError;
       if (isBug || !(err instanceof Error)) throw err;
-      throw new LoadError(err.message, { cause: err });
+      throw loadFailure(err.message, err);
     }
 
     if (this.beforeStart !== undefined) {
@@ -219,14 +230,16 @@ export class Runtime {
         settle(false);
         await this.discard(apps, []);
         await logging.close();
-        throw new LoadError((err as Error).message, { cause: err });
+        throw loadFailure((err as Error).message, err);
       }
     }
 
     const started: Array<[string, App]> = [];
     this.startingLogging = logging;
+    let starting = '';
     try {
       for (const entry of apps) {
+        starting = entry[0];
         await entry[1].start();
         started.push(entry);
       }
@@ -235,7 +248,7 @@ export class Runtime {
       settle(false);
       await this.discard(apps, started);
       await logging.close();
-      throw new LoadError((err as Error).message, { cause: err });
+      throw loadFailure(`${starting} app module: start: ${(err as Error).message}`, err);
     }
 
     const old = this.current;

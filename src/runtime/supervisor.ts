@@ -23,7 +23,7 @@ import type { EngineLog } from '../core/log.js';
 import { silentLog } from '../core/log.js';
 import type { JSONObject } from '../core/registry.js';
 import { isObject } from '../go/json.js';
-import { type ConfigPath, indexIds, LoadError, type LoadOptions, Runtime, type RuntimeOptions } from './runtime.js';
+import { type ConfigPath, indexIds, LoadError, loadFailure, type LoadOptions, Runtime, type RuntimeOptions } from './runtime.js';
 import { type FromWorker, type ToWorker, WORKER_ENV, WORKER_EXEC_MARKER, type WorkerData } from './supervisor_messages.js';
 import { checkConfigShape, ConfigValidationError } from './validate.js';
 import { availableParallelism } from 'node:os';
@@ -136,8 +136,13 @@ export class Supervisor extends Runtime {
     let workers: number;
     try {
       checkConfigShape(config);
-      ids = indexIds(config);
       workers = workersOf(config);
+    } catch (err) {
+      if (err instanceof ConfigValidationError) throw loadFailure(err.message);
+      throw err;
+    }
+    try {
+      ids = indexIds(config);
     } catch (err) {
       if (err instanceof ConfigValidationError) throw new LoadError(err.message);
       throw err;
@@ -148,7 +153,7 @@ export class Supervisor extends Runtime {
       try {
         settle = await this.opts.onLoad(json);
       } catch (err) {
-        throw new LoadError((err as Error).message, { cause: err });
+        throw loadFailure((err as Error).message, err);
       }
     }
     // The first load needs workers to load into; later ones resize after the switch.

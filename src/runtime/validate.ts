@@ -8,7 +8,7 @@
  * online still matches.
  */
 import '../apps/index.js';
-import { type AppContext, appModules } from '../core/app.js';
+import { type AppContext, appModules, sharedIn } from '../core/app.js';
 import { silentLog } from '../core/log.js';
 import type { JSONObject } from '../core/registry.js';
 
@@ -50,17 +50,13 @@ export interface ValidateOptions {
 /** Throws ConfigValidationError describing the first problem found; opens no socket. */
 export function validateConfig(config: unknown, opts: ValidateOptions = {}): void {
   const apps = checkConfigShape(config);
-  const scratch = new Map<string, unknown>();
   const ctx: AppContext = {
     log: silentLog,
     runtimeLog: silentLog,
     env: opts.env ?? process.env,
     configFiles: opts.configFiles ?? [],
     validating: true,
-    shared<T>(key: string, make: () => T): T {
-      if (!scratch.has(key)) scratch.set(key, make());
-      return scratch.get(key) as T;
-    },
+    shared: sharedIn(new Map()),
   };
   for (const [name, mod] of appModules) {
     if (!(name in apps)) continue;

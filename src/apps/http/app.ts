@@ -241,13 +241,9 @@ class RunningHTTPApp implements App {
     try {
       await this.setUpTLS();
     } catch (err) {
-      throw new Error(`loading new config: tls: ${(err as Error).message}`, { cause: err });
+      throw new Error(`tls: ${(err as Error).message}`, { cause: err });
     }
-    try {
-      await this.pool.apply(this.tree.servers);
-    } catch (err) {
-      throw new Error(`loading new config: http app module: start: ${(err as Error).message}`, { cause: err });
-    }
+    await this.pool.apply(this.tree.servers);
     const bound = this.pool.addresses();
     for (const s of this.tree.servers) {
       this.ctx.runtimeLog('info', 'http.log', 'server running', { name: s.name, protocols: ['h1'], listen: bound.get(s.name) ?? [] });

@@ -71,32 +71,37 @@ export class NodeResponseWriter implements ResponseWriter {
     return this.res.destroyed;
   }
 
+  /** The final head goes out now (when counting, and only its first time). */
+  private markHead(): void {
+    if (this.headAt === 0) this.headAt = performance.now();
+  }
+
+  /** Counts a body chunk and marks the head, which a body write commits. */
+  private countBody(chunk: Uint8Array | string | undefined): void {
+    this.markHead();
+    if (chunk !== undefined) this.written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+  }
+
   writeHead(status: number, message?: string): void {
-    if (this.count && status >= 200 && this.headAt === 0) this.headAt = performance.now();
+    if (this.count && status >= 200) this.markHead();
     if (message === undefined) this.res.writeHead(status);
     else this.res.writeHead(status, message);
   }
 
   write(chunk: Uint8Array | string, cb?: WriteCallback): boolean {
-    if (this.count) {
-      if (this.headAt === 0) this.headAt = performance.now();
-      this.written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-    }
+    if (this.count) this.countBody(chunk);
     return this.res.write(chunk, cb);
   }
   onceDrain(cb: () => void): void {
     this.res.once('drain', cb);
   }
   end(chunk?: Uint8Array | string, cb?: () => void): void {
-    if (this.count) {
-      if (this.headAt === 0) this.headAt = performance.now();
-      if (chunk !== undefined) this.written += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-    }
+    if (this.count) this.countBody(chunk);
     this.res.end(chunk, cb);
   }
   flush(): void {
     if (!this.res.headersSent) {
-      if (this.count && this.headAt === 0) this.headAt = performance.now();
+      if (this.count) this.markHead();
       this.res.flushHeaders();
     }
     this.res.socket?.setNoDelay(true);
