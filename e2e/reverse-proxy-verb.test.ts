@@ -104,11 +104,14 @@ describe('tsweb reverse-proxy', () => {
     expect([...seen].sort()).toEqual(['a', 'b']);
   });
 
-  it('warns that a public name would need ACME; --to is required', async () => {
+  it('a public name gets its certificate over ACME (here from a CA on a dead loopback port: tried, logged, retried); --to is required', async () => {
     const b = await backend('pub');
     const port = await freePort();
-    const p = await startProxy(['--from', `example.com:${port}`, '--to', `127.0.0.1:${b}`, '--disable-redirects']);
-    expect(p.stderr()).toMatch(/ACME, which tsweb does not implement yet/);
+    const ca = `https://127.0.0.1:${await freePort()}/directory`;
+    const p = startCliEnv(['reverse-proxy', '--from', `example.com:${port}`, '--to', `127.0.0.1:${b}`, '--disable-redirects'], dir, { XDG_DATA_HOME: join(dir, 'data'), TSWEB_ACME_CA: ca, TSWEB_RETRY_SCALE: '0.001' });
+    await until(() => /could not get certificate from issuer.*example\.com/.test(p.stderr()), 'an ACME attempt', 15_000);
+    expect(p.stderr()).toMatch(/obtaining certificate.*example\.com/);
+    expect(p.stderr()).not.toMatch(/does not implement/);
     const none = startCliEnv(['reverse-proxy', '--from', ':0'], dir, {});
     expect(await none.exited).toBe(1);
     expect(none.stderr()).toContain('--to is required');

@@ -19,17 +19,33 @@
 //           median requests/s and p99 latency, ratio tsweb/caddy.
 //   proxy   `reverse_proxy` to a backend answering 200 "ok" (nginx, one
 //           worker, when installed; else a node:http process), through
-//           `tsweb run` and `caddy run` (same Caddyfile, logs off); wrk
-//           (keep-alive, 1 thread, 50 and 200 connections); runs interleaved
-//           direct to the backend, tsweb, caddy, ...; median requests/s and
-//           p99, ratios tsweb/caddy and tsweb/direct.
+//           tsweb with one worker and with `workers auto`, `caddy run`
+//           (same Caddyfile, logs off) and nginx (upstream keepalive); wrk
+//           (1 thread: keep-alive at 50 and 200 connections, Connection:
+//           close at 50); runs interleaved direct, tsweb, caddy, nginx, ...;
+//           median requests/s, p50, p99, CPU µs per request, RSS idle and
+//           under load, paired ratios to caddy and to direct; then the same
+//           with two upstreams and round_robin.
+//   https   a 1 KB file over TLS from tsweb, caddy and nginx (one worker), one
+//           ECDSA P-256 certificate for all (`tls cert key`): HTTP/1.1
+//           keep-alive (wrk), HTTP/2 (h2load -c10 -m10) and full handshakes
+//           per second (openssl s_time -new), interleaved; medians, ratios.
 //   regexp  matcher patterns (path_regexp, header_regexp, vars_regexp) on
 //           the engine src/go/regexp.ts picks, on re2js alone and on the old
 //           V8 translation; ns per exec and ratios; a pathological pattern.
+//   cel     the `expression` matcher (CEL, @marcbachmann/cel-js): ns per
+//           match on a request Ctx for typical expressions against the same
+//           test written as native matchers, and µs to compile each at load.
+//   ratelimit  the plain proxy with and without a `rate_limit` zone (one worker
+//           and `workers auto`), interleaved: the zone's cost in requests/s.
+//   cache   a cache hit through `cache` + `reverse_proxy` against the same
+//           2-byte answer from file_server, tsweb's and caddy's uncached
+//           proxy and nginx proxy_cache (one worker each), interleaved.
 //   startup dist/tsweb (the single executable): `version` wall time and
 //           `run` from exec to the first byte of a served answer (polled
-//           with raw TCP connects), medians over 20 runs interleaved with
-//           `caddy version` / `caddy run`; `node dist/tsweb.cjs version` beside.
+//           with raw TCP connects; default workers and `workers 1`), medians
+//           and minimums over 20 runs interleaved with `caddy version` /
+//           `caddy run`; `node dist/tsweb.cjs version` and `node -e 0` beside.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -342,6 +358,7 @@ function runWrk(url, seconds, { threads, connections } = WRK) {
 
 /** `--workers 1,thread:2` → the tsweb variants to run (one plain `tsweb` without the flag). */
 let workerVariants = [{ name: 'tsweb', workers: 0, design: '' }];
+let workerVariantsGiven = false;
 function parseWorkerVariants(list) {
   return list.split(',').map((v) => {
     const [design, n] = v.includes(':') ? v.split(':') : ['', v];
@@ -454,37 +471,199 @@ async function benchStatic({ runs, runsGiven }) {
 
 // ---------- proxy ----------
 
-const PROXY_WRK = [
-  { threads: 1, connections: 50 },
-  { threads: 1, connections: 200 },
+/** Loads for the proxy benchmark: keep-alive at 50 and 200 connections, and a new connection per request at 50. */
+const PROXY_LOADS = [
+  { label: 'c50', threads: 1, connections: 50, close: false },
+  { label: 'c200', threads: 1, connections: 200, close: false },
+  { label: 'close c50', threads: 1, connections: 50, close: true },
 ];
+
+/** Clock ticks (user + system) of a process and its descendants (Linux /proc; 100 per second). */
+function treeCpuTicks(pid) {
+  let ticks = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) stack.push(Number(c));
+      }
+    } catch {
+      // gone, or not Linux
+    }
+  }
+  return ticks;
+}
+const TICK_US = 1e6 / 100;
+
+/**
+ * One wrk run against a server process: requests/s, p50 and p99 in ms,
+ * CPU µs per request (the server's process tree, user + system) and the
+ * largest RSS sampled while it ran. wrk runs as a child so this process can
+ * sample meanwhile.
+ */
+async function runWrkMeasured(url, seconds, load, pid) {
+  const args = ['-t', String(load.threads), '-c', String(load.connections), '-d', `${seconds}s`, '--latency'];
+  if (load.close) args.push('-H', 'Connection: close');
+  args.push(url);
+  const cpu0 = treeCpuTicks(pid);
+  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  let rss = 0;
+  const sampler = setInterval(() => (rss = Math.max(rss, treeRssMiB(pid))), 500);
+  const code = await new Promise((r) => child.once('exit', r));
+  clearInterval(sampler);
+  const cpu = treeCpuTicks(pid) - cpu0;
+  if (code !== 0) throw new Error(`wrk exited ${code}: ${stderr.trim()}`);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+  const total = /(\d+) requests in/.exec(stdout);
+  const pct = (p) => {
+    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(stdout);
+    return m ? Number(m[1]) * wrkUnits[m[2]] : NaN;
+  };
+  if (!rps || !total) throw new Error(`cannot read wrk's output: ${stdout}`);
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout);
+  if (non2xx) throw new Error(`${url}: ${non2xx[1]} non-2xx responses under load`);
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const errors = sock ? sock.slice(1).reduce((n, x) => n + Number(x), 0) : 0;
+  const requests = Number(total[1]);
+  return { rps: Number(rps[1]), p50: pct(50), p99: pct(99), cpuUs: requests > 0 ? (cpu * TICK_US) / requests : NaN, rss, errors };
+}
 
 /**
  * The backend the proxies forward to: as fast as possible, so the proxy is
  * what is measured. nginx runs as one process (no master), so stopping its
  * pid stops everything; its temp paths live under `dir` (Debian compiles in
- * absolute ones under /var/lib/nginx).
+ * absolute ones under /var/lib/nginx). Several ports: one server block each,
+ * in the same single worker.
  */
-function startBackend(dir, port) {
+function nginxConf(prefix, body) {
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `\t${t}_temp_path ${join(prefix, t)};`).join('\n');
+  return (
+    `daemon off;\nmaster_process off;\nworker_processes 1;\npid ${join(prefix, 'nginx.pid')};\nerror_log stderr warn;\n` +
+    `events {\n\tworker_connections 8192;\n}\n` +
+    `http {\n\taccess_log off;\n${temp}\n\tkeepalive_requests 1000000;\n${body}}\n`
+  );
+}
+
+function startNginx(dir, name, body) {
+  const prefix = join(dir, name);
+  mkdirSync(prefix);
+  const conf = join(prefix, 'nginx.conf');
+  writeFileSync(conf, nginxConf(prefix, body));
+  return startServer(name, 'nginx', ['-p', prefix, '-c', conf, '-e', 'stderr'], dir);
+}
+
+function startBackend(dir, ports) {
   if (hasCommand('nginx')) {
-    const prefix = join(dir, 'nginx');
-    mkdirSync(prefix);
-    const conf = join(prefix, 'nginx.conf');
-    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `\t${t}_temp_path ${join(prefix, t)};`).join('\n');
-    writeFileSync(
-      conf,
-      `daemon off;\nmaster_process off;\nworker_processes 1;\npid ${join(prefix, 'nginx.pid')};\nerror_log stderr warn;\n` +
-        `events {\n\tworker_connections 4096;\n}\n` +
-        `http {\n\taccess_log off;\n${temp}\n\tkeepalive_requests 1000000;\n` +
-        `\tserver {\n\t\tlisten 127.0.0.1:${port};\n\t\tlocation / {\n\t\t\treturn 200 "ok";\n\t\t}\n\t}\n}\n`,
-    );
+    const servers = ports.map((p) => `\tserver {\n\t\tlisten 127.0.0.1:${p};\n\t\tlocation / {\n\t\t\treturn 200 "ok";\n\t\t}\n\t}\n`).join('');
     const v = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
     const version = (v.stderr || v.stdout).trim().replace(/^nginx version: /, '');
-    return { label: `${version}, 1 worker`, proc: startServer('nginx', 'nginx', ['-p', prefix, '-c', conf, '-e', 'stderr'], dir) };
+    return { label: `${version}, 1 worker`, proc: startNginx(dir, 'backend', servers) };
   }
-  // A child process, not this one: wrk runs synchronously and would block it.
-  const js = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }); s.end('ok'); }).listen(${port}, '127.0.0.1');`;
+  // A child process, not this one: wrk runs as a child too, but the sampling must not compete with a backend here.
+  const js = `for (const p of ${JSON.stringify(ports)}) require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' }); s.end('ok'); }).listen(p, '127.0.0.1');`;
   return { label: `node:http ${process.version} (nginx not installed)`, proc: startServer('backend', process.execPath, ['-e', js], dir) };
+}
+
+/** The proxies compared: tsweb with one worker and with every core, Caddy, nginx with upstream keepalive. */
+function proxyTargets(backendPorts, withCaddy) {
+  const list = [];
+  const dials = backendPorts.map((p) => `127.0.0.1:${p}`).join(' ');
+  const lb = backendPorts.length > 1 ? ' {\n\t\tlb_policy round_robin\n\t}' : '';
+  const site = (port) => `:${port} {\n\treverse_proxy ${dials}${lb}\n}\n`;
+  const variants = workerVariantsGiven ? tswebServers() : [
+    { name: 'tsweb w1', cmd: process.execPath, args: (cfg) => [cli, 'run', '--config', cfg, '--adapter', 'caddyfile'], env: process.env, options: '' },
+    { name: 'tsweb all', cmd: process.execPath, args: (cfg) => [cli, 'run', '--config', cfg, '--adapter', 'caddyfile'], env: process.env, options: '\tworkers auto\n' },
+  ];
+  for (const v of variants) list.push({ ...v, kind: 'tsweb', caddyfile: (port) => `{\n\tadmin off\n\tauto_https off\n${v.options}}\n\n${site(port)}` });
+  if (withCaddy) list.push({ name: 'caddy', kind: 'caddy', cmd: 'caddy', args: (cfg) => ['run', '--config', cfg, '--adapter', 'caddyfile'], caddyfile: (port) => `{\n\tadmin off\n\tauto_https off\n}\n\n${site(port)}` });
+  if (hasCommand('nginx')) list.push({ name: 'nginx', kind: 'nginx' });
+  return list;
+}
+
+async function startProxy(dir, t, backendPorts, tag) {
+  t.port = await freePort();
+  if (t.kind === 'nginx') {
+    const ups = backendPorts.map((p) => `\t\tserver 127.0.0.1:${p};\n`).join('');
+    const body =
+      `\tupstream backends {\n${ups}\t\tkeepalive 256;\n\t}\n` +
+      `\tserver {\n\t\tlisten 127.0.0.1:${t.port};\n\t\tlocation / {\n\t\t\tproxy_pass http://backends;\n\t\t\tproxy_http_version 1.1;\n\t\t\tproxy_set_header Connection "";\n\t\t}\n\t}\n`;
+    t.proc = startNginx(dir, `nginx-proxy-${tag}`, body);
+  } else {
+    const cfg = join(dir, `Caddyfile.${tag}.${t.name.replace(/ /g, '_')}`);
+    writeFileSync(cfg, t.caddyfile(t.port));
+    t.proc = startServer(t.name, t.cmd, t.args(cfg), dir, t.env);
+  }
+  await waitReady(t.proc, `http://127.0.0.1:${t.port}/`);
+  const r = await fetch(`http://127.0.0.1:${t.port}/`);
+  const body = await r.text();
+  if (r.status !== 200 || body !== 'ok') throw new Error(`${t.name} answered ${r.status} with ${JSON.stringify(body.slice(0, 60))}`);
+  t.idleRss = treeRssMiB(t.proc.child.pid);
+}
+
+/** One scenario (one or two upstreams): every load, every target, runs interleaved; prints the table and the ratios. */
+async function proxyScenario(dir, backendPorts, backendProc, runs, withCaddy, tag) {
+  const targets = [{ name: 'direct', kind: 'direct', port: backendPorts[0], proc: backendProc }];
+  const started = [];
+  try {
+    for (const t of proxyTargets(backendPorts, withCaddy)) {
+      await startProxy(dir, t, backendPorts, tag);
+      started.push(t.proc);
+      targets.push(t);
+    }
+    targets[0].idleRss = treeRssMiB(backendProc.child.pid);
+    const rows = [['', 'req/s (median)', 'min', 'max', 'p50', 'p99', 'CPU µs/req', 'RSS idle', 'RSS load', 'errors']];
+    const ratioLines = [];
+    for (const load of PROXY_LOADS) {
+      const results = new Map(targets.map((t) => [t.name, []]));
+      for (const t of targets) await runWrkMeasured(`http://127.0.0.1:${t.port}/`, WRK.warmupSeconds, load, t.proc.child.pid);
+      // Paired ratios: each run of a target against the reference's run in the same round.
+      for (let i = 0; i < runs; i++) {
+        for (const t of targets) {
+          if (t.proc.child.exitCode !== null) throw new Error(`${t.name} exited during the benchmark: ${t.proc.output()}`);
+          results.get(t.name).push(await runWrkMeasured(`http://127.0.0.1:${t.port}/`, WRK.seconds, load, t.proc.child.pid));
+        }
+      }
+      const round = (x) => Math.round(x).toLocaleString('en');
+      const med = (name, k) => median(results.get(name).map((r) => r[k]));
+      for (const t of targets) {
+        const rs = results.get(t.name).map((r) => r.rps);
+        rows.push([
+          `${t.name} ${load.label}`,
+          round(median(rs)),
+          round(Math.min(...rs)),
+          round(Math.max(...rs)),
+          latency(med(t.name, 'p50')),
+          latency(med(t.name, 'p99')),
+          med(t.name, 'cpuUs').toFixed(0),
+          `${t.idleRss.toFixed(0)} MiB`,
+          `${Math.max(...results.get(t.name).map((r) => r.rss)).toFixed(0)} MiB`,
+          results.get(t.name).reduce((n, r) => n + r.errors, 0),
+        ]);
+      }
+      const paired = (a, b) => median(results.get(a).map((r, i) => r.rps / results.get(b)[i].rps));
+      const parts = [];
+      for (const t of targets.filter((x) => x.kind === 'tsweb' || x.kind === 'nginx')) {
+        const vs = [];
+        if (withCaddy) vs.push(`${paired(t.name, 'caddy').toFixed(2)}x caddy (p99 ${latency(med(t.name, 'p99'))} vs ${latency(med('caddy', 'p99'))})`);
+        vs.push(`${paired(t.name, 'direct').toFixed(2)}x direct`);
+        parts.push(`${t.name} ${vs.join(', ')}`);
+      }
+      ratioLines.push(`  ${load.label}: ${parts.join('; ')}`);
+    }
+    console.log(table(rows));
+    console.log('');
+    console.log(`paired ratios of requests/s (median over runs; above 1: faster):\n${ratioLines.join('\n')}`);
+  } finally {
+    for (const p of started.reverse()) await stopServer(p);
+  }
 }
 
 async function benchProxy({ runs, runsGiven }) {
@@ -492,65 +671,24 @@ async function benchProxy({ runs, runsGiven }) {
   if (!hasCommand('wrk')) throw new Error('wrk is not installed (apt-get install wrk)');
   const withCaddy = hasCommand('caddy');
   const dir = mkdtempSync(join(tmpdir(), 'tsweb-bench-'));
-  const started = [];
+  let backend;
   try {
-    const backendPort = await freePort();
-    const backend = startBackend(dir, backendPort);
-    started.push(backend.proc);
-    await waitReady(backend.proc, `http://127.0.0.1:${backendPort}/`);
-
-    const targets = [{ name: 'direct', port: backendPort, proc: backend.proc }];
-    const proxies = tswebServers();
-    if (withCaddy) proxies.push({ name: 'caddy', cmd: 'caddy', args: (cfg) => ['run', '--config', cfg, '--adapter', 'caddyfile'], options: '' });
-    for (const s of proxies) {
-      s.port = await freePort();
-      // No `log` directive: no access logs.
-      const cfg = join(dir, `Caddyfile.${s.name.replace(/ /g, '_')}`);
-      writeFileSync(cfg, `{\n\tadmin off\n\tauto_https off\n${s.options}}\n\n:${s.port} {\n\treverse_proxy 127.0.0.1:${backendPort}\n}\n`);
-      s.proc = startServer(s.name, s.cmd, s.args(cfg), dir, s.env);
-      started.push(s.proc);
-      await waitReady(s.proc, `http://127.0.0.1:${s.port}/`);
-      targets.push(s);
-    }
-    for (const t of targets) {
-      const r = await fetch(`http://127.0.0.1:${t.port}/`);
-      const body = await r.text();
-      if (r.status !== 200 || body !== 'ok') throw new Error(`${t.name} answered ${r.status} with ${JSON.stringify(body.slice(0, 60))}`);
-    }
-    const loads = PROXY_WRK.map((w) => `-c${w.connections}`).join(' and ');
+    const ports = [await freePort(), await freePort()];
+    backend = startBackend(dir, ports);
+    for (const p of ports) await waitReady(backend.proc, `http://127.0.0.1:${p}/`);
     console.log(
-      `proxy: backend ${backend.label}; wrk -t1 ${loads} -d${WRK.seconds}s (keep-alive), ${runs} runs interleaved after a ${WRK.warmupSeconds} s warm-up; ` +
+      `proxy: backend ${backend.label}; wrk -t1 -d${WRK.seconds}s, loads ${PROXY_LOADS.map((l) => l.label).join(', ')} (keep-alive unless "close"), ${runs} runs interleaved after a ${WRK.warmupSeconds} s warm-up; ` +
         (withCaddy ? `reference caddy ${caddyVersion()}` : 'caddy not installed: no reference measured') +
+        `; CPU and RSS are the whole process tree's` +
         (cli === builtCli ? '' : `; tsweb ${cli}`) +
         '\n',
     );
-
-    const rows = [['', 'req/s (median)', 'min', 'max', 'p99 (median)', 'socket errors', 'RSS']];
-    const ratios = [];
-    for (const w of PROXY_WRK) {
-      const results = new Map(targets.map((t) => [t.name, []]));
-      for (const t of targets) runWrk(`http://127.0.0.1:${t.port}/`, WRK.warmupSeconds, w);
-      for (let i = 0; i < runs; i++) {
-        for (const t of targets) {
-          if (t.proc.child.exitCode !== null) throw new Error(`${t.name} exited during the benchmark: ${t.proc.output()}`);
-          results.get(t.name).push(runWrk(`http://127.0.0.1:${t.port}/`, WRK.seconds, w));
-        }
-      }
-      const med = {};
-      for (const t of targets) {
-        const rs = results.get(t.name).map((r) => r.rps);
-        med[t.name] = median(rs);
-        const round = (x) => Math.round(x).toLocaleString('en');
-        const errors = results.get(t.name).reduce((n, r) => n + r.errors, 0);
-        rows.push([`${t.name} c${w.connections}`, round(med[t.name]), round(Math.min(...rs)), round(Math.max(...rs)), latency(median(results.get(t.name).map((r) => r.p99))), errors, `${treeRssMiB(t.proc.child.pid).toFixed(0)} MiB`]);
-      }
-      ratios.push(`c${w.connections}: ${targets.filter((x) => x.name !== 'caddy' && x.name !== 'direct').map((x) => `${x.name}${withCaddy ? `/caddy ${(med[x.name] / med.caddy).toFixed(2)}x, ` : ''}/direct ${(med[x.name] / med.direct).toFixed(2)}x`).join('; ')}`);
-    }
-    console.log(table(rows));
-    console.log('');
-    console.log(`ratios, requests/s: ${ratios.join('; ')} (above 1: tsweb faster)`);
+    console.log('one upstream:');
+    await proxyScenario(dir, [ports[0]], backend.proc, runs, withCaddy, 'one');
+    console.log('\ntwo upstreams, round_robin:');
+    await proxyScenario(dir, ports, backend.proc, runs, withCaddy, 'two');
   } finally {
-    for (const p of started.reverse()) await stopServer(p);
+    if (backend) await stopServer(backend.proc);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -619,6 +757,77 @@ async function benchRegexp({ runs }) {
   }
 }
 
+// ---------- cel ----------
+
+// [label, expression, native matcher set or null, path, method, headers, error status]
+const CEL_CASES = [
+  ['path prefix + method', '{http.request.uri.path}.startsWith("/api") && method("POST")', { path: ['/api*'], method: ['POST'] }, '/api/users', 'POST', {}, 0],
+  ['path() + header()', "path('/api/*') && header({'X-Foo': ['bar']})", { path: ['/api/*'], header: { 'X-Foo': ['bar'] } }, '/api/users', 'GET', { 'x-foo': 'bar' }, 0],
+  ['path_regexp capture', "path_regexp('^/api/(\\\\w+)$')", { path_regexp: { pattern: '^/api/(\\w+)$' } }, '/api/users', 'GET', {}, 0],
+  ['handle_errors 404 5xx', '{http.error.status_code} >= 500 && {http.error.status_code} <= 599 || {http.error.status_code} in [404]', null, '/x', 'GET', {}, 404],
+  ['no match (method)', '{http.request.uri.path}.startsWith("/api") && method("POST")', { path: ['/api*'], method: ['POST'] }, '/api/users', 'GET', {}, 0],
+];
+
+async function benchCel({ runs }) {
+  const dir = mkdtempSync(join(tmpdir(), 'tsweb-bench-cel-'));
+  try {
+    const bundle = join(dir, 'cel.mjs');
+    const entry = [
+      "import './src/modules/index.ts';",
+      "export { matcherModules } from './src/core/registry.ts';",
+      "export { createCtx } from './src/core/context.ts';",
+      "export { NodeResponseWriter } from './src/apps/http/node_response.ts';",
+      "export { HandlerError } from './src/core/types.ts';",
+    ].join('\n');
+    // The engine's CommonJS dependencies require() Node built-ins, which an ESM bundle only has through createRequire.
+    const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
+    await build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', target: 'node24', format: 'esm', banner, outfile: bundle, logLevel: 'warning' });
+    const { matcherModules, createCtx, NodeResponseWriter, HandlerError } = await import(pathToFileURL(bundle).href);
+    const { IncomingMessage, ServerResponse } = await import('node:http');
+    const { Socket } = await import('node:net');
+    const env = { compileRoutes: () => async () => {}, compileMatcherSets: () => () => true, onCleanup: () => {}, configFiles: [] };
+    const provision = (name, json) => {
+      const mod = matcherModules.get(name);
+      return mod.provision(mod.decode(json), env);
+    };
+    const ctxFor = (path, method, headers, status) => {
+      const req = new IncomingMessage(new Socket());
+      const all = { host: 'example.com', ...headers };
+      Object.assign(req, { url: path, method, headers: all, rawHeaders: Object.entries(all).flat(), httpVersion: '1.1' });
+      // Filled by the HTTP parser on a real request; this one never saw a parser.
+      Object.defineProperty(req, 'headersDistinct', { value: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, [v]])) });
+      const ctx = createCtx(req, new NodeResponseWriter(new ServerResponse(req), false));
+      if (status) ctx.error = new HandlerError(status, 'x');
+      return ctx;
+    };
+    console.log(`cel: ns per match (median of ${runs} runs of 100,000) and µs to compile at load; native = the same test as plain matchers\n`);
+    const rows = [['case', 'result', 'expression ns', 'native ns', 'ratio', 'compile µs']];
+    let sink = 0;
+    for (const [label, expr, native, path, method, headers, status] of CEL_CASES) {
+      const ctx = ctxFor(path, method, headers, status);
+      const t0 = performance.now();
+      const n = 50;
+      for (let i = 0; i < n; i++) provision('expression', expr);
+      const compileUs = ((performance.now() - t0) / n) * 1000;
+      const m = provision('expression', expr);
+      const result = m(ctx);
+      const a = nsPerCall(() => (sink += m(ctx) ? 1 : 0), runs);
+      let b = null;
+      if (native) {
+        const parts = Object.entries(native).map(([k, v]) => provision(k, v));
+        const all = (c) => parts.every((p) => p(c));
+        if (all(ctx) !== result) throw new Error(`${label}: expression and native matchers disagree`);
+        b = nsPerCall(() => (sink += all(ctx) ? 1 : 0), runs);
+      }
+      rows.push([label, String(result), a.toFixed(0), b === null ? 'n/a' : b.toFixed(0), b === null ? 'n/a' : (a / b).toFixed(1), compileUs.toFixed(0)]);
+    }
+    console.log(table(rows));
+    if (sink < 0) console.log(sink);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------- startup ----------
 
 /**
@@ -663,24 +872,28 @@ async function timeToFirstByte(cmd, args, cwd, port) {
  */
 async function benchStartup({ runs, runsGiven }) {
   if (!runsGiven) runs = 20;
-  const exe = join(root, 'dist', 'tsweb');
+  // TSWEB_BENCH_EXE: another build of the executable (a before/after comparison).
+  const exe = process.env.TSWEB_BENCH_EXE ?? join(root, 'dist', 'tsweb');
   if (!existsSync(exe)) throw new Error(`${exe} is missing; run \`npm run build\``);
   const withCaddy = hasCommand('caddy');
   const dir = mkdtempSync(join(tmpdir(), 'tsweb-bench-'));
   try {
-    const version = { tsweb: [], bundle: [], caddy: [] };
-    const firstByte = { tsweb: [], caddy: [] };
+    const version = { tsweb: [], bundle: [], caddy: [], floor: [] };
+    const firstByte = { tsweb: [], tsweb1: [], caddy: [] };
     const pinnedNode = join(root, 'node_modules', 'node', 'bin', 'node');
     for (let i = 0; i < runs; i++) {
+      // The floor: the same Node doing nothing, in the same conditions.
+      version.floor.push(...timeProcess(pinnedNode, ['-e', '0'], dir, 1).times);
       version.tsweb.push(...timeProcess(exe, ['version'], dir, 1).times);
       version.bundle.push(...timeProcess(pinnedNode, [builtCli, 'version'], dir, 1).times);
       if (withCaddy) version.caddy.push(...timeProcess('caddy', ['version'], dir, 1).times);
-      for (const who of withCaddy ? ['tsweb', 'caddy'] : ['tsweb']) {
+      // tsweb1: `workers 1`, served from the process itself (no request worker threads to start).
+      for (const who of withCaddy ? ['tsweb', 'tsweb1', 'caddy'] : ['tsweb', 'tsweb1']) {
         const port = await freePort();
         const cfg = join(dir, `Caddyfile.${who}`);
-        writeFileSync(cfg, `{\n\tadmin off\n\tauto_https off\n}\n\n:${port} {\n\trespond "ok"\n}\n`);
+        writeFileSync(cfg, `{\n\tadmin off\n\tauto_https off\n${who === 'tsweb1' ? '\tworkers 1\n' : ''}}\n\n:${port} {\n\trespond "ok"\n}\n`);
         const args = ['run', '--config', cfg, '--adapter', 'caddyfile'];
-        firstByte[who].push(await timeToFirstByte(who === 'tsweb' ? exe : 'caddy', args, dir, port));
+        firstByte[who].push(await timeToFirstByte(who === 'caddy' ? 'caddy' : exe, args, dir, port));
       }
     }
     const min = (xs) => Math.min(...xs);
@@ -692,7 +905,9 @@ async function benchStartup({ runs, runsGiven }) {
         ['dist/tsweb version', ms(median(version.tsweb)), ms(min(version.tsweb)), ratio(version.tsweb, version.caddy)],
         ['node dist/tsweb.cjs version', ms(median(version.bundle)), ms(min(version.bundle)), ratio(version.bundle, version.caddy)],
         ['caddy version', ms(withCaddy ? median(version.caddy) : undefined), ms(withCaddy ? min(version.caddy) : undefined), ''],
+        ['node -e 0 (the floor)', ms(median(version.floor)), ms(min(version.floor)), ratio(version.floor, version.caddy)],
         ['dist/tsweb run, first byte', ms(median(firstByte.tsweb)), ms(min(firstByte.tsweb)), ratio(firstByte.tsweb, firstByte.caddy)],
+        ['dist/tsweb run, workers 1, first byte', ms(median(firstByte.tsweb1)), ms(min(firstByte.tsweb1)), ratio(firstByte.tsweb1, firstByte.caddy)],
         ['caddy run, first byte', ms(withCaddy ? median(firstByte.caddy) : undefined), ms(withCaddy ? min(firstByte.caddy) : undefined), ''],
       ]),
     );
@@ -703,7 +918,271 @@ async function benchStartup({ runs, runsGiven }) {
 
 // ---------- driver ----------
 
-const benchmarks = { adapt: benchAdapt, static: benchStatic, proxy: benchProxy, regexp: benchRegexp, startup: benchStartup };
+// ---------- https ----------
+
+const HTTPS = { seconds: 4, warmupSeconds: 1, h2Clients: 10, h2Streams: 10 };
+
+/** One h2load run (HTTP/2 over TLS, -c clients × -m streams): requests/s and failures. */
+function runH2load(url, seconds, warmup = 0) {
+  const args = ['-c', String(HTTPS.h2Clients), '-m', String(HTTPS.h2Streams), '-t', '1', '-D', String(seconds), ...(warmup ? [`--warm-up-time=${warmup}`] : []), url];
+  const r = spawnSync('h2load', args, { encoding: 'utf8', timeout: (seconds + warmup + 30) * 1000 });
+  if (r.error) throw new Error(`h2load: ${r.error.message}`);
+  const rps = /finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(r.stdout);
+  const reqs = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(r.stdout);
+  const proto = /Application protocol: (\S+)/.exec(r.stdout);
+  if (!rps || !reqs) throw new Error(`cannot read h2load's output: ${r.stdout}${r.stderr}`);
+  if (proto && proto[1] !== 'h2') throw new Error(`${url}: h2load negotiated ${proto[1]}, not h2`);
+  if (Number(reqs[1]) === 0) throw new Error(`${url}: no request succeeded over h2`);
+  return { rps: Number(rps[1]), failed: Number(reqs[2]) };
+}
+
+/** Full TLS handshakes per second: `openssl s_time -new` (one client, a new session every time). */
+function runSTime(port, seconds) {
+  const r = spawnSync('openssl', ['s_time', '-connect', `127.0.0.1:${port}`, '-new', '-time', String(seconds)], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  if (r.error) throw new Error(`openssl s_time: ${r.error.message}`);
+  const m = /(\d+) connections in ([\d.]+) real seconds/.exec(r.stdout);
+  if (!m) throw new Error(`cannot read s_time's output: ${r.stdout}${r.stderr}`);
+  return { cps: Number(m[1]) / Number(m[2]) };
+}
+
+/**
+ * HTTPS: the same 1 KB file over TLS from tsweb, caddy and nginx (one worker),
+ * all with one ECDSA P-256 certificate made here with openssl (`tls cert key`
+ * in tsweb and Caddy): HTTP/1.1 keep-alive (wrk), HTTP/2 (h2load -c10 -m10)
+ * and full handshakes per second (openssl s_time -new), interleaved, medians.
+ */
+async function benchHttps({ runs, runsGiven }) {
+  if (!runsGiven) runs = 3;
+  for (const c of ['wrk', 'h2load', 'openssl']) if (!hasCommand(c)) throw new Error(`${c} is not installed (apt-get install wrk nghttp2-client openssl)`);
+  const dir = mkdtempSync(join(tmpdir(), 'tsweb-bench-https-'));
+  const started = [];
+  try {
+    const site = join(dir, 'site');
+    mkdirSync(site);
+    writeFileSync(join(site, '1k.txt'), Buffer.alloc(1024, 'tsweb https benchmark\n'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    const ssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
+    if (ssl.status !== 0) throw new Error(`openssl req: ${ssl.stderr}`);
+
+    const servers = tswebServers();
+    if (hasCommand('caddy')) servers.push({ name: 'caddy', cmd: 'caddy', args: (cfg) => ['run', '--config', cfg, '--adapter', 'caddyfile'], options: '' });
+    for (const s of servers) {
+      s.port = await freePort();
+      const cfg = join(dir, `Caddyfile.${s.name.replace(/ /g, '_')}`);
+      writeFileSync(cfg, `{\n\tadmin off\n\tskip_install_trust\n\thttp_port ${await freePort()}\n${s.options}}\n\n:${s.port} {\n\ttls ${cert} ${key}\n\troot * ${site}\n\tfile_server\n}\n`);
+      s.proc = startServer(s.name, s.cmd, s.args(cfg), dir, { ...(s.env ?? process.env), XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir });
+      started.push(s.proc);
+    }
+    if (hasCommand('nginx')) {
+      const s = { name: 'nginx', port: await freePort() };
+      const body = `\tserver {\n\t\tlisten 127.0.0.1:${s.port} ssl http2;\n\t\tssl_certificate ${cert};\n\t\tssl_certificate_key ${key};\n\t\tlocation / {\n\t\t\troot ${site};\n\t\t}\n\t}\n`;
+      s.proc = startNginx(dir, 'nginx', body);
+      started.push(s.proc);
+      servers.push(s);
+    }
+    // Every server must answer the file over TLS before anything is timed.
+    for (const s of servers) await waitHttps(s);
+
+    console.log(
+      `https: 1 KB file over TLS 1.3, ECDSA P-256 (one certificate for all); h1: wrk -t${WRK.threads} -c${WRK.connections} keep-alive; ` +
+        `h2: h2load -c${HTTPS.h2Clients} -m${HTTPS.h2Streams}; handshakes: openssl s_time -new; ${HTTPS.seconds} s each, ${runs} runs interleaved after a warm-up; ` +
+        `nginx: 1 worker${hasCommand('caddy') ? `; caddy ${caddyVersion()}` : ''}\n`,
+    );
+    const url = (s) => `https://127.0.0.1:${s.port}/1k.txt`;
+    for (const s of servers) {
+      runWrk(url(s), HTTPS.warmupSeconds);
+      runH2load(url(s), HTTPS.warmupSeconds);
+    }
+    const results = new Map(servers.map((s) => [s.name, { h1: [], h2: [], hs: [] }]));
+    for (let i = 0; i < runs; i++) {
+      for (const s of servers) {
+        if (s.proc.child.exitCode !== null) throw new Error(`${s.name} exited during the benchmark: ${s.proc.output()}`);
+        const r = results.get(s.name);
+        r.h1.push(runWrk(url(s), HTTPS.seconds).rps);
+        r.h2.push(runH2load(url(s), HTTPS.seconds).rps);
+        r.hs.push(runSTime(s.port, HTTPS.seconds).cps);
+      }
+    }
+    const round = (x) => Math.round(x).toLocaleString('en');
+    const rows = [['', 'h1 req/s', 'h2 req/s', 'handshakes/s', 'RSS']];
+    const med = {};
+    for (const s of servers) {
+      const r = results.get(s.name);
+      med[s.name] = { h1: median(r.h1), h2: median(r.h2), hs: median(r.hs) };
+      const m = med[s.name];
+      const span = (xs) => `${round(Math.min(...xs))}-${round(Math.max(...xs))}`;
+      rows.push([s.name, `${round(m.h1)} (${span(r.h1)})`, `${round(m.h2)} (${span(r.h2)})`, `${round(m.hs)} (${span(r.hs)})`, `${treeRssMiB(s.proc.child.pid).toFixed(0)} MiB`]);
+    }
+    console.log(table(rows));
+    console.log('');
+    if (med.caddy) {
+      for (const s of servers.filter((x) => x.name !== 'caddy')) {
+        const m = med[s.name];
+        console.log(`ratio ${s.name}/caddy: h1 ${(m.h1 / med.caddy.h1).toFixed(2)}x, h2 ${(m.h2 / med.caddy.h2).toFixed(2)}x, handshakes ${(m.hs / med.caddy.hs).toFixed(2)}x (above 1: faster than caddy)`);
+      }
+    }
+  } finally {
+    for (const p of started) await stopServer(p);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Waits until a server answers its file over HTTPS (self-signed: curl -k), or fails with its output. */
+async function waitHttps(s) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (s.proc.child.exitCode !== null) throw new Error(`${s.name} exited before serving: ${s.proc.output()}`);
+    const r = spawnSync('curl', ['-sk', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', `https://127.0.0.1:${s.port}/1k.txt`], { encoding: 'utf8' });
+    if (r.stdout === '200') return;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error(`${s.name} did not serve HTTPS on ${s.port} within 30 s: ${s.proc.output()}`);
+}
+
+// ---------- ratelimit ----------
+
+/**
+ * What a `rate_limit` zone costs the plain proxy: the same reverse_proxy with
+ * and without a zone keyed by {remote_host} (wide enough that nothing is
+ * refused: every request takes the limiter's whole path), one worker and
+ * `workers auto`; wrk -t1 -c50 keep-alive, runs interleaved, paired ratios.
+ */
+async function benchRateLimit({ runs, runsGiven }) {
+  if (!runsGiven) runs = 3;
+  if (!hasCommand('wrk')) throw new Error('wrk is not installed (apt-get install wrk)');
+  const dir = mkdtempSync(join(tmpdir(), 'tsweb-bench-'));
+  const load = PROXY_LOADS[0];
+  let backend;
+  const started = [];
+  try {
+    const [port] = [await freePort()];
+    backend = startBackend(dir, [port]);
+    await waitReady(backend.proc, `http://127.0.0.1:${port}/`);
+    const zone = '\trate_limit {\n\t\tzone bench {\n\t\t\tkey {remote_host}\n\t\t\tevents 200000\n\t\t\twindow 1s\n\t\t}\n\t}\n';
+    const targets = [];
+    for (const [workers, wname] of [['', 'w1'], ['\tworkers auto\n', 'all']]) {
+      for (const [limit, lname] of [['', 'proxy'], [zone, 'proxy+rate_limit']]) {
+        targets.push({ name: `tsweb ${wname} ${lname}`, caddyfile: (p) => `{\n\tadmin off\n\tauto_https off\n${workers}}\n\n:${p} {\n${limit}\treverse_proxy 127.0.0.1:${port}\n}\n` });
+      }
+    }
+    for (const t of targets) {
+      t.port = await freePort();
+      const cfg = join(dir, `Caddyfile.${t.name.replace(/[ +]/g, '_')}`);
+      writeFileSync(cfg, t.caddyfile(t.port));
+      t.proc = startServer(t.name, process.execPath, [cli, 'run', '--config', cfg, '--adapter', 'caddyfile'], dir);
+      started.push(t.proc);
+      await waitReady(t.proc, `http://127.0.0.1:${t.port}/`);
+    }
+    console.log(`ratelimit: reverse_proxy to ${backend.label} with and without a rate_limit zone (key {remote_host}, events 200000, window 1s); wrk -t1 -c50 -d${WRK.seconds}s keep-alive, ${runs} runs interleaved\n`);
+    const results = new Map(targets.map((t) => [t.name, []]));
+    for (const t of targets) await runWrkMeasured(`http://127.0.0.1:${t.port}/`, WRK.warmupSeconds, load, t.proc.child.pid);
+    for (let i = 0; i < runs; i++) {
+      for (const t of targets) results.get(t.name).push(await runWrkMeasured(`http://127.0.0.1:${t.port}/`, WRK.seconds, load, t.proc.child.pid));
+    }
+    const round = (x) => Math.round(x).toLocaleString('en');
+    const rows = [['', 'req/s (median)', 'min', 'max', 'p99', 'CPU µs/req', 'socket errors']];
+    for (const t of targets) {
+      const rs = results.get(t.name);
+      rows.push([t.name, round(median(rs.map((r) => r.rps))), round(Math.min(...rs.map((r) => r.rps))), round(Math.max(...rs.map((r) => r.rps))), latency(median(rs.map((r) => r.p99))), median(rs.map((r) => r.cpuUs)).toFixed(0), rs.reduce((n, r) => n + r.errors, 0)]);
+    }
+    console.log(table(rows));
+    const paired = (a, b) => median(results.get(a).map((r, i) => r.rps / results.get(b)[i].rps));
+    console.log('');
+    for (const w of ['w1', 'all']) {
+      const cost = 1 - paired(`tsweb ${w} proxy+rate_limit`, `tsweb ${w} proxy`);
+      const cpu = (name) => median(results.get(name).map((r) => r.cpuUs));
+      const cpuCost = cpu(`tsweb ${w} proxy+rate_limit`) / cpu(`tsweb ${w} proxy`) - 1;
+      console.log(`  ${w}: rate_limit costs ${(cost * 100).toFixed(1)}% of the proxy's requests/s (paired median; target < 5%), ${(cpuCost * 100).toFixed(1)}% CPU per request`);
+    }
+  } finally {
+    for (const p of started.reverse()) await stopServer(p);
+    if (backend) await stopServer(backend.proc);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------- cache ----------
+
+/**
+ * A cache hit through `cache` + `reverse_proxy` against the same 2-byte
+ * answer from file_server (a file the OS keeps in memory), tsweb's and
+ * Caddy's uncached proxy, and nginx's proxy_cache; one worker each, wrk
+ * -t1 -c50 keep-alive, runs interleaved, paired ratios.
+ */
+async function benchCache({ runs, runsGiven }) {
+  if (!runsGiven) runs = 3;
+  if (!hasCommand('wrk')) throw new Error('wrk is not installed (apt-get install wrk)');
+  const dir = mkdtempSync(join(tmpdir(), 'tsweb-bench-'));
+  const load = PROXY_LOADS[0];
+  let backend;
+  const started = [];
+  try {
+    const port = await freePort();
+    backend = startBackend(dir, [port]);
+    await waitReady(backend.proc, `http://127.0.0.1:${port}/ok`);
+    const site = join(dir, 'site');
+    mkdirSync(site);
+    writeFileSync(join(site, 'ok'), 'ok');
+    const head = '{\n\tadmin off\n\tauto_https off\n}\n\n';
+    const targets = [
+      { name: 'tsweb cache+proxy (hit)', cmd: process.execPath, args: (c) => [cli, 'run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head}:${p} {\n\tcache\n\treverse_proxy 127.0.0.1:${port}\n}\n` },
+      { name: 'tsweb file_server', cmd: process.execPath, args: (c) => [cli, 'run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head}:${p} {\n\troot * ${site}\n\tfile_server\n}\n` },
+      { name: 'tsweb proxy (no cache)', cmd: process.execPath, args: (c) => [cli, 'run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head}:${p} {\n\treverse_proxy 127.0.0.1:${port}\n}\n` },
+    ];
+    if (hasCommand('caddy')) targets.push({ name: 'caddy proxy (no cache)', cmd: 'caddy', args: (c) => ['run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head}:${p} {\n\treverse_proxy 127.0.0.1:${port}\n}\n` });
+    if (hasCommand('nginx')) targets.push({ name: 'nginx proxy_cache (hit)', nginx: true });
+    for (const t of targets) {
+      t.port = await freePort();
+      if (t.nginx) {
+        const body =
+          `\tproxy_cache_path ${join(dir, 'nginx-cache')} levels=1 keys_zone=bench:10m;\n` +
+          `\tserver {\n\t\tlisten 127.0.0.1:${t.port};\n\t\tlocation / {\n\t\t\tproxy_pass http://127.0.0.1:${port};\n\t\t\tproxy_http_version 1.1;\n\t\t\tproxy_set_header Connection "";\n` +
+          `\t\t\tproxy_cache bench;\n\t\t\tproxy_cache_valid 200 10m;\n\t\t\tadd_header X-Cache-Status $upstream_cache_status;\n\t\t}\n\t}\n`;
+        t.proc = startNginx(dir, 'nginx-cache-proxy', body);
+      } else {
+        const cfg = join(dir, `Caddyfile.${t.name.replace(/[^a-z0-9]+/gi, '_')}`);
+        writeFileSync(cfg, t.caddyfile(t.port));
+        t.proc = startServer(t.name, t.cmd, t.args(cfg), dir);
+      }
+      started.push(t.proc);
+      await waitReady(t.proc, `http://127.0.0.1:${t.port}/ok`);
+      // Every target answers the same bytes; the cached ones from their cache.
+      const r = await fetch(`http://127.0.0.1:${t.port}/ok`);
+      const text = await r.text();
+      if (r.status !== 200 || text !== 'ok') throw new Error(`${t.name} answered ${r.status} with ${JSON.stringify(text.slice(0, 60))}`);
+      if (t.name.includes('(hit)')) {
+        const status = r.headers.get('cache-status') ?? r.headers.get('x-cache-status') ?? '';
+        if (!/hit/i.test(status)) throw new Error(`${t.name} did not answer from its cache: ${status}`);
+      }
+    }
+    console.log(`cache: GET /ok ("ok", 2 bytes) from ${backend.label}; wrk -t1 -c50 -d${WRK.seconds}s keep-alive, ${runs} runs interleaved after a ${WRK.warmupSeconds} s warm-up; one worker each\n`);
+    const url = (t) => `http://127.0.0.1:${t.port}/ok`;
+    const results = new Map(targets.map((t) => [t.name, []]));
+    for (const t of targets) await runWrkMeasured(url(t), WRK.warmupSeconds, load, t.proc.child.pid);
+    for (let i = 0; i < runs; i++) {
+      for (const t of targets) results.get(t.name).push(await runWrkMeasured(url(t), WRK.seconds, load, t.proc.child.pid));
+    }
+    const round = (x) => Math.round(x).toLocaleString('en');
+    const rows = [['', 'req/s (median)', 'min', 'max', 'p99', 'CPU µs/req', 'socket errors']];
+    for (const t of targets) {
+      const rs = results.get(t.name);
+      rows.push([t.name, round(median(rs.map((r) => r.rps))), round(Math.min(...rs.map((r) => r.rps))), round(Math.max(...rs.map((r) => r.rps))), latency(median(rs.map((r) => r.p99))), median(rs.map((r) => r.cpuUs)).toFixed(0), rs.reduce((n, r) => n + r.errors, 0)]);
+    }
+    console.log(table(rows));
+    const paired = (a, b) => median(results.get(a).map((r, i) => r.rps / results.get(b)[i].rps));
+    const hit = targets[0].name;
+    console.log('');
+    for (const t of targets.slice(1)) console.log(`  ${hit} / ${t.name}: ${paired(hit, t.name).toFixed(2)}x (paired median of requests/s)`);
+    console.log('  targets: a hit costs no more than a small static file (>= ~1x file_server), and >= 1.5x caddy\'s uncached proxy');
+  } finally {
+    for (const p of started.reverse()) await stopServer(p);
+    if (backend) await stopServer(backend.proc);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const benchmarks = { adapt: benchAdapt, static: benchStatic, proxy: benchProxy, https: benchHttps, regexp: benchRegexp, cel: benchCel, startup: benchStartup, ratelimit: benchRateLimit, cache: benchCache };
 
 async function main(argv) {
   let runs = 5;
@@ -723,6 +1202,7 @@ async function main(argv) {
     } else if (a === '--workers' || a.startsWith('--workers=')) {
       try {
         workerVariants = parseWorkerVariants(a.includes('=') ? a.slice(10) : (argv[++i] ?? ''));
+        workerVariantsGiven = true;
       } catch (err) {
         console.error(`Error: ${err.message}`);
         return 2;

@@ -5,9 +5,10 @@
 // opt-in: `npm run build -- --targets linux-arm64,win-x64`.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
-import { buildSea, parseTargets } from './sea.mjs';
+import { lazyModulesPlugin } from './lazy-modules.mjs';
+import { buildSea, parseTargets, pinnedNode } from './sea.mjs';
 
 // Optional extras a dependency require()s inside try/catch. Inside a SEA,
 // require() knows only builtins and a failed attempt prints a warning even
@@ -32,6 +33,11 @@ const common = {
   plugins: [absentPlugin],
 };
 
+// Builtins as the pinned Node knows them, not the Node running this script:
+// an older one does not know `node:sqlite`, which undici requires lazily.
+const builtins = new Set(JSON.parse(spawnSync(pinnedNode().bin, ['-p', 'JSON.stringify(require("node:module").builtinModules)'], { encoding: 'utf8' }).stdout));
+const isBuiltin = (name) => builtins.has(name) || builtins.has(name.replace(/^node:/, ''));
+
 /**
  * Fails the build when the bundle still require()s something a SEA cannot
  * load: a non-builtin left external, or a require() of a computed name.
@@ -49,8 +55,17 @@ function checkRequires(metafile, out) {
   }
 }
 
-const cli = await build({
+// The executable's bundles defer the packages scripts/lazy-modules.mjs lists
+// and carry the Caddyfile grammar compiled (src/caddyfile/structure.ts): start-up time.
+const { grammar: ohmGrammar } = await import('ohm-js');
+const cliCommon = {
   ...common,
+  plugins: [...common.plugins, lazyModulesPlugin()],
+  define: { __TSWEB_CADDYFILE_RECIPE__: JSON.stringify(ohmGrammar(readFileSync('caddyfile-grammar/caddyfile.ohm', 'utf8')).toRecipe()) },
+};
+
+const cli = await build({
+  ...cliCommon,
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/tsweb.cjs',
   banner: { js: '#!/usr/bin/env node' },
@@ -59,17 +74,10 @@ const cli = await build({
 checkRequires(cli.metafile, 'dist/tsweb.cjs');
 await build({ ...common, entryPoints: ['scripts/conformance.ts'], outfile: 'dist/conformance.cjs' });
 
-// The executable's bundle carries the plain bundle's text: inside a SEA there
-// is no file of ours on disk, and a request worker thread (`workers N`,
-// src/cli/workers.ts) needs the engine's code as a string to evaluate.
-const workerSource = readFileSync('dist/tsweb.cjs', 'utf8').replace(/^#!.*\n/, '');
-await build({
-  ...common,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/tsweb-sea.cjs',
-  sourcemap: false,
-  define: { __TSWEB_WORKER_SOURCE__: JSON.stringify(workerSource) },
-});
+// The executable's bundle: the same code without a source map (nothing of
+// ours is on disk beside the binary). sea.mjs also stores it as the request
+// worker threads' source, with its code cache.
+await build({ ...cliCommon, entryPoints: ['src/cli/main.ts'], outfile: 'dist/tsweb-sea.cjs', sourcemap: false });
 
 for (const b of await buildSea('dist/tsweb-sea.cjs', parseTargets(process.argv.slice(2)))) {
   console.log(`build: ${relative(process.cwd(), b.out)} (${b.target}) ${(b.bytes / 1e6).toFixed(1)} MB in ${(b.ms / 1000).toFixed(1)} s`);

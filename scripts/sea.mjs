@@ -54,8 +54,8 @@ const sha256 = (...parts) => {
 /** Files are written under a private name and renamed: concurrent builds and running binaries never see half a file. */
 const tmpName = (dest) => `${dest}.${process.pid}.${Date.now()}.tmp`;
 
-function run(cmd, args, what) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+function run(cmd, args, what, env = process.env) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env });
   if (r.error || r.status !== 0) throw new Error(`${what} failed: ${r.error?.message ?? r.stderr}`);
   return r.stdout;
 }
@@ -84,7 +84,7 @@ function baseBinary(target, node) {
  * ~1 s). ELF only: llvm-strip knows every architecture, GNU strip only the
  * host's. Windows' node.exe carries no symbols (they ship as a separate .pdb).
  */
-function strippedBase(target, node) {
+export function strippedBase(target, node) {
   const src = baseBinary(target, node);
   const win = target.startsWith('win-');
   const dest = join(cache, `base-${target}-${node.version}${win ? '.exe' : ''}`);
@@ -111,25 +111,89 @@ function strippedBase(target, node) {
 }
 
 /**
- * V8's code cache (the bundle compiled ahead, ~20 ms less CPU at every
- * start) is only valid for the build of V8 that made it, so only the host's
- * blob has one; cross targets get a blob without (Node's rule for blobs
- * shared across platforms of one version).
+ * The SEA's code: the bundle, stored once as an asset wrapped as a function
+ * of CommonJS's five arguments, with V8's code cache for it, and a small main
+ * script (`boot`) that compiles it with that cache and runs it. The main
+ * thread runs `boot` as the SEA's main; a request worker thread, which has no
+ * file of ours on disk to run, gets the same text as its eval'd source
+ * (src/cli/workers.ts). Node's own `useCodeCache` is not used: it caches
+ * what compiling alone produces (the top level; the module bodies esbuild
+ * wraps in functions compile lazily, at every start). This cache is made
+ * after a training run (validating a Caddyfile), so it also holds the
+ * functions a start runs. A cache V8 rejects (or none, in a
+ * cross-built binary) only costs compile time.
  */
-function makeBlob(bundle, node, codeCache) {
+export const seaAssets = { source: 'tsweb.js', cache: 'tsweb.cache', boot: 'tsweb-boot.js' };
+const scriptName = 'tsweb.cjs';
+const boot = `{
+  const { getAsset, getRawAsset } = require('node:sea');
+  let cachedData;
+  try { cachedData = Buffer.from(getRawAsset('${seaAssets.cache}')); } catch {}
+  const script = new (require('node:vm').Script)(getAsset('${seaAssets.source}', 'utf8'), { filename: '${scriptName}', cachedData });
+  script.runInThisContext()(exports, require, module, __filename, __dirname);
+}
+`;
+
+/** The training: runs the wrapped bundle as the CLI with these arguments, then saves the code cache. */
+const trainer = `const fs = require('node:fs'), vm = require('node:vm');
+const [src, out, ...args] = process.argv.slice(1);
+const script = new vm.Script(fs.readFileSync(src, 'utf8'), { filename: ${JSON.stringify(scriptName)} });
+process.argv = [process.execPath, process.execPath, ...args];
+script.runInThisContext()(exports, require, module, __filename, __dirname);
+process.once('beforeExit', () => fs.writeFileSync(out, script.createCachedData()));
+`;
+
+function writeCodeAssets(bundle, node, codeCache, base) {
+  const src = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, 'utf8').replace(/^#!.*/, '')}\n})`;
+  const assets = { [seaAssets.source]: `${base}.js`, [seaAssets.boot]: `${base}.boot.js` };
+  writeFileSync(assets[seaAssets.source], src);
+  writeFileSync(assets[seaAssets.boot], boot);
+  if (codeCache) {
+    assets[seaAssets.cache] = `${base}.cache`;
+    // The training validates a Caddyfile (adapt and provision, nothing
+    // listens or is written), in a directory of its own as HOME.
+    const home = `${base}.home`;
+    mkdirSync(home);
+    const caddyfile = join(home, 'Caddyfile');
+    writeFileSync(caddyfile, '{\n\tadmin off\n\tauto_https off\n}\n:8080 {\n\troute /api/* {\n\t\treverse_proxy localhost:9000\n\t}\n\tencode gzip\n\tfile_server\n\trespond /x "ok"\n}\n');
+    try {
+      run(node.bin, ['-e', trainer, assets[seaAssets.source], assets[seaAssets.cache], 'validate', '--config', caddyfile], 'making the code cache', {
+        ...process.env,
+        HOME: home,
+        XDG_DATA_HOME: home,
+        XDG_CONFIG_HOME: home,
+      });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+    // A cache V8 rejects would go unnoticed but for a slower start: checked in a fresh process.
+    const check = `const fs = require('node:fs'), vm = require('node:vm');
+      const s = new vm.Script(fs.readFileSync(process.argv[1], 'utf8'), { filename: ${JSON.stringify(scriptName)}, cachedData: fs.readFileSync(process.argv[2]) });
+      if (s.cachedDataRejected) { process.stderr.write('V8 rejected the code cache'); process.exit(1); }`;
+    run(node.bin, ['-e', check, assets[seaAssets.source], assets[seaAssets.cache]], 'checking the code cache');
+  }
+  return assets;
+}
+
+/**
+ * V8's code cache is only valid for the build of V8 that made it, so only
+ * the host's blob has one; cross targets get a blob without (Node's rule for
+ * blobs shared across platforms of one version).
+ */
+export function makeBlob(bundle, node, codeCache) {
   mkdirSync(cache, { recursive: true });
   const blob = tmpName(join(cache, 'tsweb.blob'));
   const config = `${blob}.json`;
+  const assets = writeCodeAssets(bundle, node, codeCache, blob);
   writeFileSync(
     config,
-    JSON.stringify({ main: resolve(bundle), output: blob, disableExperimentalSEAWarning: true, useCodeCache: codeCache, useSnapshot: false }),
+    JSON.stringify({ main: assets[seaAssets.boot], output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, assets }),
   );
   try {
     run(node.bin, ['--experimental-sea-config', config], 'making the SEA blob');
     return readFileSync(blob);
   } finally {
-    rmSync(config, { force: true });
-    rmSync(blob, { force: true });
+    for (const f of [config, blob, ...Object.values(assets)]) rmSync(f, { force: true });
   }
 }
 
@@ -170,7 +234,7 @@ export async function buildSea(bundle, targets) {
 }
 
 /** postject's API; its LIEF core reports harmless ELF note warnings on stdout/stderr, kept out of build logs. */
-async function inject(file, blob) {
+export async function inject(file, blob) {
   const { inject: postject } = require('postject');
   const quiet = (write) => (chunk, ...rest) => (/^warning: Can't find string offset/.test(String(chunk)) ? true : write(chunk, ...rest));
   const out = process.stdout.write.bind(process.stdout);

@@ -19,7 +19,7 @@ import type { Socket } from 'node:net';
 import { clean, cleanKeepSlash } from '../go/path.js';
 import { goParseURL } from '../go/url.js';
 import type { EngineLog } from '../core/log.js';
-import { upstreamStatuses } from '../core/upstream_status.js';
+import { serverUpstreamStatuses } from '../core/upstream_status.js';
 import { metricsContentType, metricsText } from '../core/metrics/index.js';
 import { APIError } from './api_error.js';
 import type { AllowedOrigin } from './address.js';
@@ -349,10 +349,11 @@ export class AdminServer {
     res.end(`{${warnings}"result":${escapeHTML(raw)}}\n`);
   }
 
-  private handleUpstreams(req: IncomingMessage, res: ServerResponse): void {
+  private async handleUpstreams(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET') throw new APIError(405, 'method not allowed');
+    const list = await serverUpstreamStatuses();
     res.setHeader('Content-Type', 'application/json');
-    res.end(`${escapeHTML(JSON.stringify(upstreamStatuses()))}\n`);
+    res.end(`${escapeHTML(JSON.stringify(list))}\n`);
   }
 
   /** caddypki's admin routes. tsweb has no internal CA yet: every CA is unknown, as in Caddy without one. */

@@ -7,10 +7,10 @@
  *
  * A --from with a host (and not the HTTP port or an http:// scheme) is
  * served over HTTPS: internal names (localhost, IPs, .local, ...) and any
- * name with --internal-certs get a certificate from the internal CA; a
- * public name would need ACME, which tsweb does not have yet, so it is
- * warned about up front (the tls app warns again and the site stays plain
- * HTTP). HTTP→HTTPS redirects come from automatic HTTPS on port 80 unless
+ * name with --internal-certs get a certificate from the internal CA, a
+ * public name one over ACME from Let's Encrypt (or the CA TSWEB_ACME_CA
+ * names, trusted with TSWEB_ACME_CA_ROOT: how tests point it at Pebble).
+ * HTTP→HTTPS redirects come from automatic HTTPS on port 80 unless
  * --disable-redirects.
  */
 import { addressString, parseAddress } from '../adapt/addresses.js';
@@ -19,7 +19,6 @@ import type { JSONObject } from '../go/json.js';
 import { dialAddr, parseUpstreamDialAddress } from '../modules/reverse_proxy/caddyfile_upstreams.js';
 import { joinNetworkAddress, parseNetworkAddress } from '../net/netaddr.js';
 import { LoadError, Runtime } from '../runtime/runtime.js';
-import { isInternalName } from '../tls/manager.js';
 import type { Command } from './command.js';
 import { engineLog } from './engine_log.js';
 import { ConfigError } from './errors.js';
@@ -55,8 +54,8 @@ assumed to be HTTP.
 If the --from address has a host or IP, tsweb will attempt to serve the
 proxy over HTTPS with a certificate (unless overridden by the HTTP scheme
 or port). Internal names (localhost, IP addresses, *.local, *.internal,
-*.home.arpa) get one from the internal CA; tsweb does not implement ACME
-yet, so a public name needs --internal-certs.
+*.home.arpa) get one from the internal CA, public names one over ACME
+(Let's Encrypt, or the directory URL in $TSWEB_ACME_CA).
 
 If serving HTTPS:
   --disable-redirects can be used to avoid binding to the HTTP port.
@@ -98,8 +97,6 @@ export interface ReverseProxyPlan {
   from: string;
   /** Dial addresses of the upstreams, port ranges expanded. */
   to: string[];
-  /** Served over HTTPS at a name only ACME could certify. */
-  needsACME: string | null;
 }
 
 const httpPort = '80';
@@ -191,9 +188,7 @@ export function reverseProxyConfig(o: ReverseProxyOptions): ReverseProxyPlan {
   const config: JSONObject = { admin: { disabled: true, config: { persist: false } }, apps };
   if (o.debug) config.logging = { logs: { default: { level: 'DEBUG' } } };
 
-  const https = fromAddr.scheme === 'https' && fromAddr.host !== '';
-  const needsACME = https && !o.internalCerts && !isInternalName(fromAddr.host) ? fromAddr.host : null;
-  return { config, from: addressString(fromAddr), to: toAddresses, needsACME };
+  return { config, from: addressString(fromAddr), to: toAddresses };
 }
 
 export async function runReverseProxy(args: string[], io: CliIO): Promise<number> {
@@ -212,11 +207,6 @@ export async function runReverseProxy(args: string[], io: CliIO): Promise<number
     };
     const plan = reverseProxyConfig(o);
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
-    if (plan.needsACME !== null) {
-      log.log('warn', '', 'a certificate for this name would come from a public CA over ACME, which tsweb does not implement yet; add --internal-certs for one from the internal CA', {
-        name: plan.needsACME,
-      });
-    }
     const elog = engineLog(log, () => o.debug);
     const runtime = new Runtime({ log: elog, env: io.env });
     try {

@@ -139,15 +139,6 @@ function adminAdapters(env: Record<string, string | undefined>): Map<string, Con
   ]);
 }
 
-/** `workers` of a config that already loaded; a bad value was the Runtime's to refuse (it ignores the field). */
-function workersOfOr1(config: unknown): number {
-  try {
-    return workersOf(config);
-  } catch {
-    return 1;
-  }
-}
-
 export async function runRun(args: string[], io: CliIO): Promise<number> {
   return runFlagsVerb(io, usage, args, flags, async (opts) => {
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
@@ -193,23 +184,27 @@ export async function runRun(args: string[], io: CliIO): Promise<number> {
     let stopServer: () => Promise<void> = async () => {};
     // The admin endpoint follows each config's `admin` through the Runtime's load hook.
     let admin: AdminController | null = null;
-    // `workers N` (N > 1): a supervisor runs the config manager and the admin
-    // API, request workers serve (src/runtime/supervisor.ts). With 1, nothing
-    // changes: this process serves. TSWEB_WORKERS_DESIGN forces the
-    // supervisor even for 1 worker, to measure its cost.
-    let workers: number;
+    // A supervisor runs the config manager and the admin API; request workers
+    // serve (src/runtime/supervisor.ts). With `workers 1` the one worker is
+    // in this thread, as tsweb without workers served, and a reload can change
+    // the number either way. TSWEB_WORKERS_DESIGN makes even one worker a
+    // thread (or process), to measure the designs.
     try {
-      workers = workersOf(config);
+      workersOf(config);
     } catch (err) {
       if (err instanceof ConfigValidationError) throw new ConfigError(`loading initial config: ${err.message}`);
       throw err;
     }
     const design = requestWorkerDesign(io.env);
     const onLoad = (c: JSONObject) => admin!.onLoad(c);
-    const runtime: Runtime =
-      workers > 1 || design.forced
-        ? new Supervisor({ log: elog, env: io.env, onLoad, design: design.design, entry: workerEntry(design.design) })
-        : new Runtime({ log: elog, env, onLoad });
+    const runtime: Runtime = new Supervisor({
+      log: elog,
+      env: io.env,
+      onLoad,
+      design: design.design,
+      entry: () => workerEntry(design.design),
+      inProcess: design.forced ? undefined : { env },
+    });
     const manager = new ConfigManager(runtime, { log: elog, autosaveFile: autosave, loadOptions: () => ({ configFiles }) });
     admin = new AdminController({ manager, adapters: adminAdapters(env), stop: () => stopServer(), log: elog, env: io.env });
     try {
@@ -235,7 +230,6 @@ export async function runRun(args: string[], io: CliIO): Promise<number> {
           if ((await manager.load(next.config, false)) === 'unchanged') return;
           debug = wantsDebug(next.config);
           log.log('info', '', 'load complete');
-          if (!(runtime instanceof Supervisor) && workersOfOr1(next.config) > 1) log.log('warn', '', 'the workers option takes effect at the next start: this process serves alone');
         } catch (err) {
           // The running config keeps serving; say why the new one was refused.
           log.log('error', '', 'reloading config failed; the previous config keeps running', { error: err instanceof Error ? err.message : String(err) });

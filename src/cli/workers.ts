@@ -6,7 +6,7 @@
  * child receives (the fork's `exec`, see WORKER_EXEC_MARKER) is ignored.
  */
 import cluster from 'node:cluster';
-import { isSea } from 'node:sea';
+import { getAsset, isSea } from 'node:sea';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { WorkerDesign, WorkerEntry } from '../runtime/supervisor.js';
 import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerData } from '../runtime/supervisor_messages.js';
@@ -15,8 +15,12 @@ import { processIO } from './io.js';
 import { stderrLogger } from './log.js';
 import { engineLog, wantsDebug } from './engine_log.js';
 
-/** The bundle's own text inside a SEA, where a worker thread has no file to run (scripts/build.mjs). */
-declare const __TSWEB_WORKER_SOURCE__: string | undefined;
+/**
+ * Inside a SEA a worker thread has no file of ours to run: it evaluates the
+ * SEA's own main script, an asset of the blob (scripts/sea.mjs), which runs
+ * the bundle with its code cache.
+ */
+const SEA_BOOT = 'tsweb-boot.js';
 
 /** TSWEB_WORKERS_DESIGN=thread|process picks the design and forces the supervisor even for 1 worker (measuring). */
 export function requestWorkerDesign(env: NodeJS.ProcessEnv): { design: WorkerDesign; forced: boolean } {
@@ -28,8 +32,13 @@ export function requestWorkerDesign(env: NodeJS.ProcessEnv): { design: WorkerDes
 export function workerEntry(design: WorkerDesign): WorkerEntry {
   if (!isSea()) return { file: process.argv[1]! };
   if (design === 'process') return {};
-  if (typeof __TSWEB_WORKER_SOURCE__ !== 'string') throw new Error('this build has no worker source: worker threads cannot start');
-  return { source: __TSWEB_WORKER_SOURCE__ };
+  let source: string;
+  try {
+    source = getAsset(SEA_BOOT, 'utf8');
+  } catch {
+    throw new Error('this build has no worker source: worker threads cannot start');
+  }
+  return { source };
 }
 
 /** Starts serving as a request worker if this thread or process is one; false for the CLI. */

@@ -36,6 +36,8 @@ export interface AppContext {
   readonly configFiles: readonly string[];
   /** True for `tsweb validate`: provision everything, start nothing, say nothing. */
   readonly validating: boolean;
+  /** The config's top-level `storage` JSON (certificates, accounts, locks); undefined: the data directory. */
+  readonly storage?: unknown;
   /**
    * State that outlives one config, kept by the Runtime for its whole life
    * (the listener sockets, later the certificate cache): made once per key.

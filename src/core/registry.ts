@@ -1,3 +1,4 @@
+import type { EngineLog } from './log.js';
 import type { Handler, Matcher } from './types.js';
 
 import type { JSONObject } from '../go/json.js';
@@ -18,6 +19,12 @@ export interface ProvisionEnv {
   compileMatcherSets(sets: JSONObject[] | undefined): Matcher;
   /** Registers a cleanup to run when this config is replaced or stopped (close pools, timers...). */
   onCleanup(fn: () => void | Promise<void>): void;
+  /**
+   * Registers what to do as soon as this config stops taking new requests
+   * (replaced or stopped), before its running ones finish (cleanups wait for
+   * those): reverse_proxy starts its stream_close_delay here.
+   */
+  onRetire?(fn: () => void): void;
   /** Files the config came from (file_server hides them). */
   readonly configFiles: string[];
   /**
@@ -25,6 +32,8 @@ export interface ProvisionEnv {
    * server's routes compile; read at request time, so routes may invoke each other.
    */
   readonly namedRoutes?: ReadonlyMap<string, Handler>;
+  /** The config's log, for what a module does on its own (active health probes); absent: silent. */
+  readonly log?: EngineLog;
 }
 
 /** Turns a handler's JSON config (`{handler: name, ...}`) into a Handler. Throws on invalid config. */

@@ -88,6 +88,18 @@ export interface ResponseWriter {
 }
 
 /**
+ * The writer a listener hands the server (over node:http or an HTTP/2
+ * stream): it also counts body bytes and the time of the head, when the
+ * server asked it to (access log `size`, metrics).
+ */
+export interface CountingResponseWriter extends ResponseWriter {
+  /** Body bytes handed to write()/end() so far. */
+  readonly written: number;
+  /** performance.now() when the final head went out; 0 before. */
+  readonly headAt: number;
+}
+
+/**
  * Forwards everything to the writer it wraps; a subclass overrides what it
  * changes. beforeHead runs once, right before the final head goes out by
  * any path (writeHead, or the first write, end or flush), with the headers

@@ -10,10 +10,13 @@
  */
 import type { ResponseWriter } from './response.js';
 
-export type ResponseMatcher = (status: number, res: ResponseWriter) => boolean;
+/** The head a matcher reads: the response being written, or an upstream's (reverse_proxy's handle_response). */
+export type ResponseHead = Pick<ResponseWriter, 'getHeader' | 'hasHeader'>;
+
+export type ResponseMatcher = (status: number, res: ResponseHead) => boolean;
 
 /** The response's values of a field, one per Go header value. */
-export function responseValues(res: ResponseWriter, name: string): string[] | undefined {
+export function responseValues(res: ResponseHead, name: string): string[] | undefined {
   const v = res.getHeader(name);
   if (v === undefined) return undefined;
   return Array.isArray(v) ? v.map(String) : [String(v)];
@@ -40,7 +43,7 @@ function valueTest(pattern: string): ValueTest {
   return (v) => v === pattern;
 }
 
-type FieldTest = (res: ResponseWriter) => boolean;
+type FieldTest = (res: ResponseHead) => boolean;
 
 function fieldTest(field: string, allowed: unknown): FieldTest {
   const name = field.toLowerCase();

@@ -5,8 +5,10 @@
  * read only when the endpoint is asked, so counting costs nothing per request.
  *
  * Caddy keeps one global pool keyed by address and shows no health there
- * (caddyserver/caddy#6135); tsweb's upstreams are per handler, so each entry
- * names its handler and says whether the upstream is healthy.
+ * (caddyserver/caddy#6135); tsweb lists upstreams per handler, so each entry
+ * names its handler and says whether the upstream is healthy for it. The
+ * counts are per address for the whole server (src/core/shared), so two
+ * handlers, or two workers, show the same num_requests and fails.
  */
 
 /** One upstream as a handler sees it now. */
@@ -61,4 +63,20 @@ export function upstreamStatuses(): UpstreamStatus[] {
     }
   }
   return out;
+}
+
+/**
+ * Where the answer comes from when the handlers are not in this thread:
+ * with `workers N` the admin API runs in the supervisor, which asks a
+ * worker (the counts are shared, so any worker's view is the server's).
+ */
+let source: (() => Promise<UpstreamStatus[]>) | null = null;
+
+export function setUpstreamStatusSource(fn: (() => Promise<UpstreamStatus[]>) | null): void {
+  source = fn;
+}
+
+/** The server's answer: this thread's handlers, or a worker's. */
+export function serverUpstreamStatuses(): Promise<UpstreamStatus[]> {
+  return source === null ? Promise.resolve(upstreamStatuses()) : source();
 }

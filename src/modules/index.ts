@@ -2,8 +2,10 @@
 // Only composition roots import it (src/cli/main.ts, scripts, test/setup.ts).
 import './acme_server/index.js';
 import './authentication/index.js';
+import './cache/index.js';
 import './encode/index.js';
 import './error/index.js';
+import './expression/index.js';
 import './file_server/index.js';
 import './forward_auth/index.js';
 import './headers/index.js';
@@ -15,6 +17,7 @@ import './matchers/index.js';
 import './metrics/index.js';
 import './php_fastcgi/index.js';
 import './push/index.js';
+import './rate_limit/index.js';
 import './request_body/index.js';
 import './reverse_proxy/index.js';
 import './rewrite/index.js';

@@ -16,6 +16,7 @@
 import '../apps/index.js';
 import { type App, type AppContext, appModules, sharedIn } from '../core/app.js';
 import { type EngineLog, silentLog } from '../core/log.js';
+import { beginProvisioning } from '../core/shared/index.js';
 import type { JSONObject } from '../core/registry.js';
 import { type Logging, provisionLogging } from '../log/logging.js';
 import type { StdStreams } from '../log/writers.js';
@@ -196,6 +197,7 @@ export class Runtime {
       env: this.env,
       configFiles: opts.configFiles ?? [],
       validating: false,
+      storage: json.storage,
       shared: sharedIn(this.shared),
     };
 
@@ -210,6 +212,8 @@ export class Runtime {
     }
 
     const apps: Array<[string, App]> = [];
+    // Stateful parts are numbered per config, alike in every worker (src/core/shared).
+    beginProvisioning();
     try {
       for (const [name, mod] of appModules) {
         if (name in appsJSON) apps.push([name, mod.provision(appsJSON[name], ctx)]);

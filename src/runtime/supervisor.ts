@@ -21,10 +21,16 @@ import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { Worker as ThreadWorker } from 'node:worker_threads';
 import type { EngineLog } from '../core/log.js';
 import { silentLog } from '../core/log.js';
+import { registry, setMetricsGatherer } from '../core/metrics/index.js';
+import { type MetricsSnapshot, mergeSnapshots } from '../core/metrics/registry.js';
 import type { JSONObject } from '../core/registry.js';
+import { createArena } from '../core/shared/arena.js';
+import { SharedTable, TABLE_ENTRIES } from '../core/shared/index.js';
+import { setUpstreamStatusSource, type UpstreamStatus } from '../core/upstream_status.js';
 import { isObject } from '../go/json.js';
 import { type ConfigPath, indexIds, LoadError, loadFailure, type LoadOptions, Runtime, type RuntimeOptions } from './runtime.js';
 import { type FromWorker, type ToWorker, WORKER_ENV, WORKER_EXEC_MARKER, type WorkerData } from './supervisor_messages.js';
+import { serveAsWorker } from './supervisor_worker.js';
 import { checkConfigShape, ConfigValidationError } from './validate.js';
 import { availableParallelism } from 'node:os';
 
@@ -38,18 +44,29 @@ export interface WorkerEntry {
 
 export interface SupervisorOptions extends RuntimeOptions {
   design: WorkerDesign;
-  entry: WorkerEntry;
+  /** A function: found when the first thread or process starts (`workers 1` in-process never needs it). */
+  entry: WorkerEntry | (() => WorkerEntry);
+  /**
+   * With `workers 1`, serve from this thread (a Runtime in the process, as
+   * tsweb without workers does, with `env`) instead of one worker thread; a
+   * reload to N > 1 starts worker threads beside it and retires it, and back
+   * (thread design only). Absent: every worker is a thread or process.
+   */
+  inProcess?: { env: NodeJS.ProcessEnv };
 }
 
 /**
  * `apps.http.workers`: a positive integer or "auto" (the machine's cores).
- * 1 when absent. Throws a ConfigValidationError for anything else.
+ * "auto" when absent: every core serves, and the values users see as one
+ * server are shared (src/core/shared); 1 for a config without the http app.
+ * Throws a ConfigValidationError for anything else.
  */
 export function workersOf(config: unknown): number {
   const http = isObject(config) && isObject(config.apps) ? config.apps.http : undefined;
-  const v = isObject(http) ? http.workers : undefined;
-  if (v === undefined || v === null) return 1;
-  if (v === 'auto') return availableParallelism();
+  // Without an http app there is nothing to serve on several cores.
+  if (!isObject(http)) return 1;
+  const v = http.workers;
+  if (v === undefined || v === null || v === 'auto') return availableParallelism();
   if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1024) return v;
   throw new ConfigValidationError(`loading http app module: provision http: workers: must be a positive integer or "auto", got ${JSON.stringify(v)}`);
 }
@@ -61,7 +78,10 @@ interface Link {
 }
 
 interface Slot {
+  /** 1..N; 0 for the in-process worker. */
   readonly id: number;
+  /** Runs in this thread (SupervisorOptions.inProcess): it shares the supervisor's registry. */
+  readonly local: boolean;
   link: Link;
   startedAt: number;
   /** Told to stop (scale-down or exit): its exit is expected. */
@@ -73,6 +93,12 @@ interface Slot {
 
 type Reply = FromWorker | { t: 'gone' };
 
+/** How long a scrape or the upstream view waits for a worker's answer before going without it. */
+const COLLECT_TIMEOUT_MS = 2000;
+
+/** Families that describe the process: with worker threads the supervisor's own say it once. */
+const isProcessFamily = (name: string) => name.startsWith('process_');
+
 export class Supervisor extends Runtime {
   private readonly opts: SupervisorOptions;
   private readonly slog: EngineLog;
@@ -82,11 +108,27 @@ export class Supervisor extends Runtime {
   private serialQueue: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private wanted = 0;
+  /**
+   * The upstream state and policy counters every worker thread sees
+   * (src/core/shared); a column per worker number up to the machine's cores
+   * (at least 64), so a dead worker's share can be taken back out. Worker
+   * processes (the cluster design, kept for measuring) cannot share memory:
+   * theirs stays per worker.
+   */
+  private readonly table: SharedTable | null;
+  /** Named shared blocks (src/core/shared/arena.ts), handed over like the table; null for processes. */
+  private readonly arena: SharedArrayBuffer | null;
+  /** Counters and histograms of workers that stopped gracefully: a scale-down does not make them go backwards. */
+  private retired: MetricsSnapshot = { families: [] };
+  private readonly gather = () => this.gatherMetrics();
+  private readonly upstreamView = () => this.askUpstreams();
 
   constructor(opts: SupervisorOptions) {
     super({ log: opts.log, env: opts.env });
     this.opts = opts;
     this.slog = opts.log ?? silentLog;
+    this.table = opts.design === 'thread' ? new SharedTable(SharedTable.create(TABLE_ENTRIES, Math.max(64, availableParallelism()), true)) : null;
+    this.arena = opts.design === 'thread' ? createArena() : null;
   }
 
   override get running(): boolean {
@@ -159,7 +201,8 @@ export class Supervisor extends Runtime {
     // The first load needs workers to load into; later ones resize after the switch.
     if (this.serving === null) {
       this.wanted = workers;
-      await this.spawnUpTo(workers);
+      if (this.alone()) await this.spawnLocal();
+      else await this.spawnUpTo(workers);
     }
 
     const seq = ++this.seq;
@@ -175,6 +218,7 @@ export class Supervisor extends Runtime {
         waits.push(this.reply(s, seq, ['loaded', 'failed']));
       });
       await Promise.all(waits);
+      await this.stopIfNothingServes();
       settle(false);
       throw new LoadError((refused as { error: string }).error);
     }
@@ -185,14 +229,24 @@ export class Supervisor extends Runtime {
     const failed = done.find((m) => m.t === 'failed');
     if (failed !== undefined) {
       await this.rollBack(committed.filter((_, i) => done[i]!.t === 'loaded'));
+      await this.stopIfNothingServes();
       settle(false);
       throw new LoadError((failed as { error: string }).error);
     }
     const first = done.find((m) => m.t === 'loaded') as { addresses: Array<[string, string[]]> } | undefined;
     this.serving = { json, ids, loadOpts, addresses: new Map(first?.addresses ?? []) };
+    // The admin API's /metrics and /reverse_proxy/upstreams run here, the handlers in the workers.
+    setMetricsGatherer(this.gather);
+    setUpstreamStatusSource(this.upstreamView);
     settle(true);
     this.wanted = workers;
     await this.resize();
+  }
+
+  /** After a refused initial config the workers have nothing to serve: they stop, so the process can exit. */
+  private async stopIfNothingServes(): Promise<void> {
+    if (this.serving !== null) return;
+    await Promise.all(this.liveSlots().map((s) => this.retireSlot(s)));
   }
 
   /** Workers that switched to a config others could not start go back to the previous one. */
@@ -212,37 +266,61 @@ export class Supervisor extends Runtime {
     return [...this.slots.values()].filter((s) => !s.exited && !s.leaving);
   }
 
-  /** Brings the number of workers to `wanted`: new ones get the running config, extra ones stop gracefully. */
+  /** Whether the wanted workers are the one in-process worker. */
+  private alone(): boolean {
+    return this.opts.inProcess !== undefined && this.opts.design === 'thread' && this.wanted === 1;
+  }
+
+  /**
+   * Brings the workers to `wanted`: new ones get the running config, extra
+   * ones stop gracefully (draining like an old config). Between the
+   * in-process worker and worker threads (1 ↔ N) the new ones start and
+   * load first, beside the old (they all listen with SO_REUSEPORT), then the
+   * old ones retire: no request is refused in between.
+   */
   private async resize(): Promise<void> {
     const live = this.liveSlots();
-    if (live.length > this.wanted) {
-      const extra = live.sort((a, b) => b.id - a.id).slice(0, live.length - this.wanted);
-      await Promise.all(extra.map((s) => this.retireSlot(s)));
+    if (this.alone()) {
+      let local = live.find((s) => s.local);
+      if (local === undefined) {
+        local = await this.spawnLocal();
+        if (local === undefined || !(await this.catchUp(local))) return;
+      }
+      await Promise.all(live.filter((s) => !s.local).map((s) => this.retireSlot(s)));
       return;
     }
+    const threads = live.filter((s) => !s.local);
+    if (threads.length > this.wanted) {
+      const extra = threads.sort((a, b) => b.id - a.id).slice(0, threads.length - this.wanted);
+      await Promise.all(extra.map((s) => this.retireSlot(s)));
+    }
     const fresh = await this.spawnUpTo(this.wanted);
-    await Promise.all(fresh.map((s) => this.catchUp(s)));
+    const caughtUp = await Promise.all(fresh.map((s) => this.catchUp(s)));
+    const locals = live.filter((s) => s.local);
+    if (locals.length > 0 && caughtUp.some((ok) => ok)) await Promise.all(locals.map((s) => this.retireSlot(s)));
   }
 
   /** A worker started after the switch (replacement or scale-up) loads the running config on its own. */
-  private async catchUp(s: Slot): Promise<void> {
+  private async catchUp(s: Slot): Promise<boolean> {
     const cur = this.serving;
-    if (cur === null) return;
+    if (cur === null) return false;
     const seq = ++this.seq;
     s.link.send({ t: 'load', seq, config: cur.json, configFiles: cur.loadOpts.configFiles ?? [], commit: true });
     const r = await this.reply(s, seq, ['loaded', 'failed']);
     if (r.t === 'failed') {
       this.slog('error', '', 'request worker could not load the running config; stopping it', { worker: s.id, error: r.error });
       await this.retireSlot(s);
-    } else if (r.t === 'loaded') {
-      this.slog('info', '', 'request worker serving', { worker: s.id });
+      return false;
     }
+    if (r.t !== 'loaded') return false;
+    if (!s.local) this.slog('info', '', 'request worker serving', { worker: s.id });
+    return true;
   }
 
   /** Starts workers until `n` are live, numbered 1..n (a replacement takes the number of the one it replaces). */
   private async spawnUpTo(n: number): Promise<Slot[]> {
     const fresh: Slot[] = [];
-    for (let id = 1; this.liveSlots().length < n; id++) {
+    for (let id = 1; this.liveSlots().filter((x) => !x.local).length < n; id++) {
       const s = this.slots.get(id);
       if (s !== undefined && !s.exited) continue;
       fresh.push(this.spawn(id));
@@ -252,22 +330,70 @@ export class Supervisor extends Runtime {
   }
 
   private spawn(id: number): Slot {
-    const slot: Slot = { id, link: null as unknown as Link, startedAt: Date.now(), leaving: false, exited: false, waiters: new Set() };
+    const slot: Slot = { id, local: false, link: null as unknown as Link, startedAt: Date.now(), leaving: false, exited: false, waiters: new Set() };
+    const { onMessage, onExit } = this.handlers(slot);
+    const env = { ...(this.opts.env ?? process.env), [WORKER_ENV]: String(id) };
+    const entry = this.entry();
+    slot.link = this.opts.design === 'thread' ? threadLink(entry, { tswebWorker: id, shared: this.table!.init, arena: this.arena! }, env, onMessage, onExit) : processLink(entry, env, onMessage, onExit);
+    this.slots.set(id, slot);
+    return slot;
+  }
+
+  private resolvedEntry: WorkerEntry | null = null;
+
+  private entry(): WorkerEntry {
+    const e = this.opts.entry;
+    return (this.resolvedEntry ??= typeof e === 'function' ? e() : e);
+  }
+
+  /**
+   * The in-process worker (`workers 1` with SupervisorOptions.inProcess): the
+   * same worker code over a port that stays in this thread, so a reload is
+   * the same two-phase exchange and 1 ↔ N is an ordinary resize.
+   */
+  private async spawnLocal(): Promise<Slot | undefined> {
+    const slot: Slot = { id: 0, local: true, link: null as unknown as Link, startedAt: Date.now(), leaving: false, exited: false, waiters: new Set() };
+    const { onMessage, onExit } = this.handlers(slot);
+    let deliver: (m: ToWorker) => void = () => {};
+    // Delivered on a later turn, as a thread's messages are; configs copied, as they would be.
+    slot.link = {
+      send: (m) => setImmediate(() => deliver(m.t === 'load' ? { ...m, config: structuredClone(m.config) } : m)),
+      kill: () => {},
+    };
+    this.slots.set(0, slot);
+    const ready = this.reply(slot, 0, ['ready']);
+    serveAsWorker(
+      { send: (m) => setImmediate(() => onMessage(m)), onMessage: (fn) => (deliver = fn) },
+      { id: 0, design: 'thread', local: true, shared: this.table?.init, arena: this.arena ?? undefined, log: this.slog, env: this.opts.inProcess!.env, exit: () => onExit(0, null) },
+    );
+    return (await ready).t === 'ready' ? slot : undefined;
+  }
+
+  private handlers(slot: Slot): { onMessage: (msg: FromWorker) => void; onExit: (code: number | null, signal: string | null) => void } {
+    const id = slot.id;
     const onMessage = (msg: FromWorker) => {
+      if (msg.t === 'gather') {
+        void this.gatherMetrics().then(
+          (snapshot) => slot.link.send({ t: 'gathered', seq: msg.seq, snapshot }),
+          () => slot.link.send({ t: 'gathered', seq: msg.seq, snapshot: null }),
+        );
+        return;
+      }
+      // The in-process worker's figures are in this thread's registry already.
+      if (msg.t === 'stopped' && msg.metrics !== undefined && !slot.local) this.keepRetired(msg.metrics);
       for (const w of [...slot.waiters]) w(msg);
     };
     const onExit = (code: number | null, signal: string | null) => {
       if (slot.exited) return;
       slot.exited = true;
+      // Its in-flight requests and unexpired failures went with it.
+      this.table?.clearColumn(id);
       for (const w of [...slot.waiters]) w(null);
       if (this.slots.get(id) === slot && (slot.leaving || this.stopping)) this.slots.delete(id);
       if (slot.leaving || this.stopping) return;
       this.replace(slot, code, signal);
     };
-    const env = { ...(this.opts.env ?? process.env), [WORKER_ENV]: String(id) };
-    slot.link = this.opts.design === 'thread' ? threadLink(this.opts.entry, id, env, onMessage, onExit) : processLink(this.opts.entry, env, onMessage, onExit);
-    this.slots.set(id, slot);
-    return slot;
+    return { onMessage, onExit };
   }
 
   /** A worker died on its own: say so, start another in its place with the running config. */
@@ -287,21 +413,30 @@ export class Supervisor extends Runtime {
     );
   }
 
-  /** Waits for the worker's answer to `seq` (one of `kinds`), or for its exit. */
-  private reply(s: Slot, seq: number, kinds: ReadonlyArray<FromWorker['t']>): Promise<Reply> {
+  /** Waits for the worker's answer to `seq` (one of `kinds`), or for its exit; after `timeoutMs`, as if it had exited. */
+  private reply(s: Slot, seq: number, kinds: ReadonlyArray<FromWorker['t']>, timeoutMs = 0): Promise<Reply> {
     if (s.exited) return Promise.resolve({ t: 'gone' });
     return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
       const w = (msg: FromWorker | null) => {
         if (msg === null) {
           s.waiters.delete(w);
+          clearTimeout(timer);
           resolve({ t: 'gone' });
           return;
         }
         if (!kinds.includes(msg.t) || ('seq' in msg && msg.seq !== seq)) return;
         s.waiters.delete(w);
+        clearTimeout(timer);
         resolve(msg);
       };
       s.waiters.add(w);
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => {
+          s.waiters.delete(w);
+          resolve({ t: 'gone' });
+        }, timeoutMs);
+      }
     });
   }
 
@@ -320,11 +455,56 @@ export class Supervisor extends Runtime {
     this.stopping = true;
     await Promise.all([...this.slots.values()].map((s) => this.retireSlot(s)));
     this.serving = null;
+    setMetricsGatherer(null);
+    setUpstreamStatusSource(null);
+  }
+
+  /**
+   * The server's metrics: every worker's snapshot merged (counters and
+   * histograms added up, in-flight gauges summed, upstream health by its
+   * family's rule), plus what retired workers had counted. The process_*
+   * figures are the supervisor's own when workers are threads of this
+   * process (each thread would report the same process), summed over
+   * processes otherwise. A worker that does not answer in time is left out.
+   */
+  private async gatherMetrics(): Promise<MetricsSnapshot> {
+    // The in-process worker's figures are this thread's registry's.
+    const live = this.liveSlots().filter((s) => !s.local);
+    const replies = await Promise.all(
+      live.map((s) => {
+        const seq = ++this.seq;
+        s.link.send({ t: 'collect', seq, what: 'metrics' });
+        return this.reply(s, seq, ['collected'], COLLECT_TIMEOUT_MS);
+      }),
+    );
+    const snaps: MetricsSnapshot[] = [registry.snapshot(), this.retired];
+    for (const r of replies) {
+      if (r.t !== 'collected' || r.metrics === undefined) continue;
+      snaps.push(this.table === null ? r.metrics : { families: r.metrics.families.filter((f) => !isProcessFamily(f.name)) });
+    }
+    return mergeSnapshots(snaps);
+  }
+
+  /** A worker's upstream view: the counts are shared, so the first live worker's is the server's. */
+  private async askUpstreams(): Promise<UpstreamStatus[]> {
+    for (const s of this.liveSlots().sort((a, b) => a.id - b.id)) {
+      const seq = ++this.seq;
+      s.link.send({ t: 'collect', seq, what: 'upstreams' });
+      const r = await this.reply(s, seq, ['collected'], COLLECT_TIMEOUT_MS);
+      if (r.t === 'collected' && r.upstreams !== undefined) return r.upstreams;
+    }
+    return [];
+  }
+
+  /** Keeps a stopping worker's counters and histograms in the server's totals. */
+  private keepRetired(snap: MetricsSnapshot): void {
+    const kept = snap.families.filter((f) => (f.type === 'counter' || f.type === 'histogram') && !(this.table !== null && isProcessFamily(f.name)));
+    this.retired = mergeSnapshots([this.retired, { families: kept }]);
   }
 }
 
-function threadLink(entry: WorkerEntry, id: number, env: NodeJS.ProcessEnv, onMessage: (m: FromWorker) => void, onExit: (code: number | null, signal: string | null) => void): Link {
-  const workerData: WorkerData = { tswebWorker: id };
+function threadLink(entry: WorkerEntry, workerData: WorkerData, env: NodeJS.ProcessEnv, onMessage: (m: FromWorker) => void, onExit: (code: number | null, signal: string | null) => void): Link {
+  const id = workerData.tswebWorker;
   const w =
     entry.source !== undefined
       ? new ThreadWorker(entry.source, { eval: true, workerData, env })

@@ -5,10 +5,22 @@
  * and stops when told. It never reads a config file or serves the admin API:
  * the supervisor owns those.
  */
+import { workerData } from 'node:worker_threads';
 import { listenMode } from '../apps/http/listeners.js';
 import type { EngineLog } from '../core/log.js';
+import { registry, setMetricsGatherer } from '../core/metrics/index.js';
+import type { MetricsSnapshot } from '../core/metrics/registry.js';
+import { joinArena } from '../core/shared/arena.js';
+import { joinSharedTable, type SharedTableInit } from '../core/shared/index.js';
+import { upstreamStatuses } from '../core/upstream_status.js';
 import { LoadError, Runtime } from './runtime.js';
-import type { FromWorker, ToWorker } from './supervisor_messages.js';
+import type { FromWorker, ToWorker, WorkerData } from './supervisor_messages.js';
+
+/** How long a `metrics` handler waits for the server's figures before serving this worker's own. */
+const GATHER_TIMEOUT_MS = 3000;
+
+/** Where node's `reusePort` listen option works (elsewhere it throws). */
+const REUSE_PORT_PLATFORMS = new Set<string>(['linux', 'freebsd', 'dragonfly', 'sunos', 'aix']);
 
 export interface WorkerPort {
   send(msg: FromWorker): void;
@@ -25,12 +37,43 @@ export interface WorkerOptions {
   onConfig?: (config: unknown) => void;
   /** Ends the worker once its config has stopped. */
   exit: () => void;
+  /** Runs in the supervisor's own thread (`workers 1`): the supervisor serves its metrics. */
+  local?: boolean;
+  /** The supervisor's shared table; a thread finds it in its workerData. */
+  shared?: SharedTableInit;
+  /** The supervisor's arena; a thread finds it in its workerData. */
+  arena?: SharedArrayBuffer;
 }
 
 export function serveAsWorker(port: WorkerPort, opts: WorkerOptions): void {
-  listenMode.reusePort = opts.design === 'thread';
+  // In-process, SO_REUSEPORT only where the kernel has it (Linux, the BSDs):
+  // it lets worker threads bind beside this one when a reload asks for more.
+  listenMode.reusePort = opts.design === 'thread' && (!opts.local || REUSE_PORT_PLATFORMS.has(process.platform));
   // A unix socket has one owner; see listenMode.
-  listenMode.ownsUnixSockets = opts.id === 1;
+  listenMode.ownsUnixSockets = opts.id <= 1;
+  // Before any config loads: upstreams and policies find their entries in the supervisor's table.
+  const data = workerData as WorkerData | null;
+  const shared = opts.shared ?? data?.shared;
+  if (shared !== undefined) joinSharedTable(shared, opts.id);
+  const arena = opts.arena ?? data?.arena;
+  if (arena !== undefined) joinArena(arena);
+
+  // The `metrics` handler serves the server's figures: the supervisor gathers every worker's.
+  let gatherSeq = 0;
+  const gathering = new Map<number, (snap: MetricsSnapshot | null) => void>();
+  const gatherFromSupervisor = () =>
+    new Promise<MetricsSnapshot>((resolve) => {
+      const seq = ++gatherSeq;
+      const timer = setTimeout(() => done(null), GATHER_TIMEOUT_MS);
+      const done = (snap: MetricsSnapshot | null) => {
+        clearTimeout(timer);
+        gathering.delete(seq);
+        resolve(snap ?? registry.snapshot());
+      };
+      gathering.set(seq, done);
+      port.send({ t: 'gather', seq });
+    });
+  if (!opts.local) setMetricsGatherer(gatherFromSupervisor);
 
   let verdict: { seq: number; resolve: () => void; reject: (err: Error) => void } | null = null;
   let loading: { seq: number; commit: boolean } | null = null;
@@ -72,9 +115,16 @@ export function serveAsWorker(port: WorkerPort, opts: WorkerOptions): void {
       }
       case 'stop':
         void runtime.stop().finally(() => {
-          port.send({ t: 'stopped' });
+          port.send({ t: 'stopped', metrics: registry.snapshot() });
           opts.exit();
         });
+        break;
+      case 'collect':
+        if (msg.what === 'metrics') port.send({ t: 'collected', seq: msg.seq, metrics: registry.snapshot() });
+        else port.send({ t: 'collected', seq: msg.seq, upstreams: upstreamStatuses() });
+        break;
+      case 'gathered':
+        gathering.get(msg.seq)?.(msg.snapshot);
         break;
     }
   });

@@ -56,6 +56,7 @@ export function validateConfig(config: unknown, opts: ValidateOptions = {}): voi
     env: opts.env ?? process.env,
     configFiles: opts.configFiles ?? [],
     validating: true,
+    storage: (config as { storage?: unknown }).storage,
     shared: sharedIn(new Map()),
   };
   for (const [name, mod] of appModules) {

@@ -5,11 +5,12 @@
  * range, cipher suites, curves, ALPN and client authentication. Defaults are
  * Caddy's: TLS 1.2 to 1.3, its AEAD-only TLS 1.2 suites, X25519/P-256/P-384.
  */
-import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { DecodeError, ObjectReader } from '../core/decode.js';
 import type { Certificate } from './certificate.js';
+import { type ClientAuth, decodeClientAuth } from './client_auth.js';
+
+export { clientAuthAccepts, type ClientAuth, type ClientAuthMode, requiresClientCert } from './client_auth.js';
 
 /** Go's names (caddytls.SupportedCipherSuites) → OpenSSL's. TLS 1.3 suites are not configurable in Go either. */
 const cipherNames: Record<string, string> = {
@@ -41,10 +42,8 @@ const defaultCiphers = [
 const curveNames: Record<string, string> = { x25519: 'X25519', secp256r1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 const defaultCurves = ['x25519', 'secp256r1', 'secp384r1'];
 const protocols: Record<string, 'TLSv1.2' | 'TLSv1.3'> = { 'tls1.2': 'TLSv1.2', 'tls1.3': 'TLSv1.3' };
-/** HTTP/2 comes with the http app's h2 support; until then only HTTP/1.1 is offered. */
-const defaultALPN = ['http/1.1'];
-
-export type ClientAuthMode = 'request' | 'require' | 'verify_if_given' | 'require_and_verify';
+/** Caddy's default (connpolicy.go); the http app drops what a server's `protocols` leave out. */
+const defaultALPN = ['h2', 'http/1.1'];
 
 export interface ConnectionPolicy {
   sni: readonly string[];
@@ -52,45 +51,9 @@ export interface ConnectionPolicy {
   alpn: readonly string[];
   defaultSNI: string;
   fallbackSNI: string;
-  clientAuth: { mode: ClientAuthMode; ca: Buffer[]; roots: X509Certificate[] } | null;
+  clientAuth: ClientAuth | null;
   /** Everything but the certificate, for createSecureContext. */
   options: SecureContextOptions;
-}
-
-function pemOfDER(b64: string): Buffer {
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return Buffer.from(`-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`);
-}
-
-function readPEMFile(file: string, at: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new DecodeError(at, `open ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
-  }
-}
-
-/** client_authentication: the older flat fields and newer Caddy's `ca` provider (inline, file). */
-function decodeClientAuth(r: ObjectReader): ConnectionPolicy['clientAuth'] {
-  const ca: Buffer[] = r.strList('trusted_ca_certs').map(pemOfDER);
-  for (const f of r.strList('trusted_ca_certs_pem_files')) ca.push(readPEMFile(f, r.at('trusted_ca_certs_pem_files')));
-  if (r.json.ca !== undefined) {
-    const p = r.obj('ca');
-    const provider = p.str('provider', '');
-    if (provider === 'inline') for (const c of p.strList('trusted_ca_certs')) ca.push(pemOfDER(c));
-    else if (provider === 'file') for (const f of p.strList('pem_files')) ca.push(readPEMFile(f, p.at('pem_files')));
-    else throw new DecodeError(p.at('provider'), `unknown module: tls.ca_pool.source.${provider}`);
-    p.done();
-  }
-  r.ignore('trusted_leaf_certs', 'trusted_leaf_certs_pem_files', 'verifiers');
-  const mode = r.str('mode', '');
-  r.done();
-  if (mode === '' && ca.length === 0 && r.json.trusted_leaf_certs === undefined) return null;
-  const modes: ClientAuthMode[] = ['request', 'require', 'verify_if_given', 'require_and_verify'];
-  if (mode !== '' && !modes.includes(mode as ClientAuthMode)) throw new DecodeError(r.at('mode'), `client auth mode not recognized: ${mode}`);
-  // Caddy: with trusted CAs the default is to verify; without, to require any certificate.
-  const roots = ca.flatMap((pem) => pem.toString().match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p));
-  return { mode: (mode || (ca.length > 0 ? 'require_and_verify' : 'require')) as ClientAuthMode, ca, roots };
 }
 
 export function decodeConnectionPolicy(json: unknown, path: string): ConnectionPolicy {
@@ -121,7 +84,8 @@ export function decodeConnectionPolicy(json: unknown, path: string): ConnectionP
   return {
     sni,
     anyTag,
-    alpn: alpn.length > 0 ? alpn.filter((p) => p !== 'h2' && p !== 'h3') : defaultALPN,
+    // h3 is QUIC, never negotiated on a TCP listener.
+    alpn: alpn.length > 0 ? alpn.filter((p) => p !== 'h3') : defaultALPN,
     defaultSNI,
     fallbackSNI,
     clientAuth,
@@ -160,13 +124,3 @@ export function contextFor(cert: Certificate, policy: ConnectionPolicy): SecureC
 }
 
 export const tagFilter = (policy: ConnectionPolicy) => (policy.anyTag.length === 0 ? undefined : (c: Certificate) => c.tags.some((t) => policy.anyTag.includes(t)));
-
-/**
- * Whether the client's leaf was signed by one of the policy's trusted CAs and
- * is valid now. Checked here rather than by OpenSSL because the handshake's
- * trust store is that of its first context, made before SNI chose the policy.
- */
-export function clientCertTrusted(leaf: X509Certificate, roots: readonly X509Certificate[], now = Date.now()): boolean {
-  if (now < Date.parse(leaf.validFrom) || now > Date.parse(leaf.validTo)) return false;
-  return roots.some((ca) => leaf.checkIssued(ca) && leaf.verify(ca.publicKey));
-}

@@ -2,6 +2,7 @@
 // real sockets. The workers run the built bundle (dist/tsweb.cjs), as they
 // do in production; each answers with its number ({env.TSWEB_WORKER}).
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +102,8 @@ async function until(cond: () => boolean | Promise<boolean>, ms = 15000): Promis
 describe('workersOf', () => {
   it('reads apps.http.workers: absent is 1, auto is the cores, nonsense is refused', () => {
     expect(workersOf({})).toBe(1);
+    // With an http app, absent is auto.
+    expect(workersOf({ apps: { http: {} } })).toBe(availableParallelism());
     expect(workersOf({ apps: { http: { workers: 3 } } })).toBe(3);
     expect(workersOf({ apps: { http: { workers: 'auto' } } })).toBeGreaterThanOrEqual(1);
     expect(() => workersOf({ apps: { http: { workers: 0 } } })).toThrow(/positive integer or "auto"/);

@@ -95,10 +95,10 @@ describe('validateConfig rejects, in Caddy\'s words', () => {
       "provision http.handlers.reverse_proxy: handle_response 0: route 0: loading handler modules: position 0: loading module 'nope'",
     ],
     [
-      // Validation provisions what `run` provisions: a feature tsweb cannot run yet is refused by both.
-      'handle_response, which tsweb does not run yet',
-      routes({ handle: [{ handler: 'reverse_proxy', handle_response: [{ routes: [{ handle: [{ handler: 'copy_response' }] }] }] }] }),
-      "loading module 'copy_response': provision http.handlers.copy_response: handler 'copy_response' is not implemented in tsweb yet",
+      // Validation provisions what `run` provisions: handle_response's handlers are checked by both.
+      'a bad copy_response_headers in a handle_response route',
+      routes({ handle: [{ handler: 'reverse_proxy', handle_response: [{ routes: [{ handle: [{ handler: 'copy_response_headers', include: ['A'], exclude: ['B'] }] }] }] }] }),
+      "loading module 'copy_response_headers': provision http.handlers.copy_response_headers: cannot define both 'exclude' and 'include' lists at the same time",
     ],
   ])('%s', (_name, config, message) => {
     expect(() => validateConfig(config)).toThrow(ConfigValidationError);

@@ -21,6 +21,7 @@ import './acme_dns.js';
 import './acme_eab.js';
 import './admin.js';
 import './auto_https.js';
+import './cache.js';
 import './cert_issuer.js';
 import './default_bind.js';
 import './dns.js';

@@ -1,6 +1,9 @@
 import { isIP } from 'node:net';
+import { subjectQualifiesForCert } from '../../net/cert_subjects.js';
 
 // certmagic's rules for which names can get certificates, and wildcard matching.
+
+export { subjectQualifiesForCert };
 
 function hostOnly(s: string): string {
   if (s.startsWith('[')) {
@@ -12,16 +15,6 @@ function hostOnly(s: string): string {
   return s;
 }
 
-/** certmagic.SubjectQualifiesForCert: could any CA issue a certificate for this name? */
-export function subjectQualifiesForCert(subj: string): boolean {
-  return (
-    subj.trim() !== '' &&
-    !subj.startsWith('.') &&
-    !subj.endsWith('.') &&
-    (!subj.includes('*') || subj.startsWith('*.') || subj === '*') &&
-    !/[()[\]{}<> \t\n"\\!@#$%^&|;'+=]/.test(subj)
-  );
-}
 
 export function subjectIsIP(subj: string): boolean {
   const h = subj.startsWith('[') && subj.endsWith(']') ? subj.slice(1, -1) : subj;

@@ -10,8 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { splitHostPort } from '../../net/ip.js';
-import type { NodeResponseWriter } from './node_response.js';
-import type { ResponseWriter } from '../../core/response.js';
+import type { CountingResponseWriter, ResponseWriter } from '../../core/response.js';
 import type { EngineLog } from '../../core/log.js';
 import type { JSONObject } from '../../core/registry.js';
 import type { Ctx } from '../../core/types.js';
@@ -134,7 +133,7 @@ export class AccessLog {
   }
 
   /** The access log line(s) for a finished request; `w` is the server's own writer (it counted the body). */
-  finish(ctx: Ctx, rec: Recorder, w: NodeResponseWriter): void {
+  finish(ctx: Ctx, rec: Recorder, w: CountingResponseWriter): void {
     // log_skip (Caddy 2.8+), skip_log (the same var before the rename).
     if (ctx.vars.get('log_skip') === true || ctx.vars.get('skip_log') === true) return;
     const names = this.namesFor(ctx.req.headers.host ?? '');

@@ -53,6 +53,11 @@ export class HTTPApp {
     await Promise.all(this.servers.map((s) => s.whenIdle()));
   }
 
+  /** The config takes no more requests (its listeners are released): what modules asked to do now. */
+  retire(): void {
+    for (const fn of this.scope.retirers.splice(0)) fn();
+  }
+
   /** Runs the cleanups modules registered (pools, timers); errors are the caller's to log. */
   async cleanup(): Promise<void> {
     const fns = this.scope.cleanups.splice(0);
@@ -66,7 +71,7 @@ export function provisionHTTPApp(json: unknown, opts: HTTPAppOptions): HTTPApp {
   const where = ['loading http app module', 'provision http'];
   if (json === undefined || json === null) json = {};
   if (!isObj(json)) throw new ProvisionError([...where, 'the http app config must be an object']);
-  const scope = newScope([...(opts.configFiles ?? [])]);
+  const scope = newScope([...(opts.configFiles ?? [])], opts.log);
   let gracePeriod: number;
   let shutdownDelay: number;
   let httpPort = 80;
@@ -110,6 +115,7 @@ function servesTLS(s: Server, manager: CertManager): boolean {
 
 /** Tells the manager the names automatic HTTPS wants, then plans the HTTP→HTTPS redirects for the servers that will serve HTTPS. */
 function autoHTTPS(servers: readonly Server[], json: JSONObject, manager: CertManager, httpPort: number, httpsPort: number) {
+  manager.setPorts(httpPort, httpsPort);
   for (const s of servers) if (s.tlsWanted.listen.length > 0) manager.want(s.tlsWanted.hosts);
   const sources = servers.map((s) => ({
     name: s.name,
@@ -218,8 +224,6 @@ class RunningHTTPApp implements App {
   private async setUpTLS(): Promise<void> {
     const { manager } = this.certs;
     await manager.start();
-    const acme = manager.acmeNames();
-    if (acme.length > 0) this.ctx.runtimeLog('warn', 'tls', 'ACME is not implemented yet: no certificate for these names', { names: acme });
     for (const name of this.tree.redirected) this.ctx.runtimeLog('info', 'http.auto_https', 'enabling automatic HTTP->HTTPS redirects', { server_name: name });
     for (const s of this.tree.servers) {
       const { listen, policies } = s.tlsWanted;
@@ -244,9 +248,11 @@ class RunningHTTPApp implements App {
       throw new Error(`tls: ${(err as Error).message}`, { cause: err });
     }
     await this.pool.apply(this.tree.servers);
+    // ACME validates through the listeners just opened (HTTP-01 on the http_port, TLS-ALPN-01 on TLS ones).
+    this.certs.manager.manageAsync();
     const bound = this.pool.addresses();
     for (const s of this.tree.servers) {
-      this.ctx.runtimeLog('info', 'http.log', 'server running', { name: s.name, protocols: ['h1'], listen: bound.get(s.name) ?? [] });
+      this.ctx.runtimeLog('info', 'http.log', 'server running', { name: s.name, protocols: s.protocols.names, listen: bound.get(s.name) ?? [] });
     }
   }
 
@@ -258,6 +264,7 @@ class RunningHTTPApp implements App {
       await new Promise((resolve) => setTimeout(resolve, tree.shutdownDelay));
     }
     const listeners: Listener[] = this.pool.release(tree.servers);
+    tree.retire();
     const grace = tree.gracePeriod;
     if (opts.exiting) {
       if (grace > 0) log('info', 'http', 'servers shutting down; grace period initiated', { duration: grace / 1000 });

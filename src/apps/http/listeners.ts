@@ -14,9 +14,21 @@ import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
 import { displayAddress, type ListenAddress } from './listen.js';
 import type { EngineLog } from '../../core/log.js';
 import type { Server, ServerLimits, ServerTLS } from './server.js';
-import { clientCertTrusted, selectPolicy } from '../../tls/connection_policy.js';
+import { clientAuthAccepts, requiresClientCert, selectPolicy } from '../../tls/connection_policy.js';
 import { upgradeResponse } from './upgrade.js';
+import { acmeTLS1, isACMETLSALPN, tlsALPNChallenge } from './acme_challenge.js';
 import { NodeResponseWriter } from './node_response.js';
+import { H2Front } from './h2_server.js';
+import type { ListenerProtocols } from './protocols.js';
+import { closeUpgraded } from '../../core/tunnels.js';
+
+/** What an h2c client sends first (RFC 9113 §3.4); an HTTP/1.1 request line never starts with it. */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+/** ALPN names a listener's protocols leave out (Caddy's removeTLSALPN); others (acme-tls/1) stay. */
+function alpnAllowed(p: string, lp: ListenerProtocols): boolean {
+  return p === 'h2' ? lp.h2 : p === 'http/1.1' ? lp.h1 : true;
+}
 
 /** How llhttp failures map to what Go's net/http answers (checked against Caddy 2.6.2). */
 function clientErrorResponse(code: string | undefined): [number, string] | null {
@@ -77,20 +89,7 @@ export const listenMode = { reusePort: false, ownsUnixSockets: true };
 /** Whether the client's certificate satisfies the policy's client_authentication mode (checked once the handshake is done). */
 function clientAuthOK(s: TLSSocket, tls: ServerTLS): boolean {
   const auth = selectPolicy(tls.policies, (s.servername || '').toLowerCase())?.clientAuth;
-  if (!auth) return true;
-  const leaf = s.getPeerX509Certificate();
-  const given = leaf !== undefined;
-  const trusted = () => leaf !== undefined && clientCertTrusted(leaf, auth.roots);
-  switch (auth.mode) {
-    case 'request':
-      return true;
-    case 'require':
-      return given;
-    case 'verify_if_given':
-      return !given || trusted();
-    case 'require_and_verify':
-      return given && trusted();
-  }
+  return !auth || clientAuthAccepts(auth, s.getPeerX509Certificate());
 }
 
 export class Listener {
@@ -110,6 +109,8 @@ export class Listener {
    * the listener's (random per process; shared keys across workers come later).
    */
   private readonly blankContext: SecureContext = createSecureContext({});
+  /** HTTP/2 for this listener, made on the first connection that speaks it. */
+  private h2front: H2Front | null = null;
 
   constructor(readonly addr: ListenAddress, target: Server) {
     this.target = target;
@@ -128,9 +129,14 @@ export class Listener {
     this.serveConnection = this.http.listeners('connection') as Array<(socket: Socket) => void>;
     this.http.removeAllListeners('connection');
     this.http.on('connection', (socket: Socket) => {
-      const tls = this.target.tls;
+      const target = this.target;
+      const tls = target.tls;
       if (tls !== null && tls.addresses.has(this.addr.key)) this.handshake(socket, tls);
-      else for (const fn of this.serveConnection) fn.call(this.http, socket);
+      else {
+        const lp = target.protocolsAt(this.addr.key);
+        if (lp.h2c || !lp.h1) this.sniffPreface(socket, lp);
+        else for (const fn of this.serveConnection) fn.call(this.http, socket);
+      }
     });
     this.http.on('clientError', onClientError);
     // Upgrade requests (WebSocket) run through the routes like any other; see upgrade.ts.
@@ -156,15 +162,65 @@ export class Listener {
     );
   }
 
+  private h2(): H2Front {
+    return (this.h2front ??= new H2Front(() => this.target));
+  }
+
+  /**
+   * A plain connection on a listener with h2c (or without h1): the first
+   * bytes tell an HTTP/2 preface from an HTTP/1.1 request, and the connection
+   * goes, unread, to the one its protocols allow; the other is closed, as
+   * Caddy's http2Listener does.
+   */
+  private sniffPreface(socket: Socket, lp: ListenerProtocols): void {
+    this.handshaking.add(socket);
+    let seen: Buffer | null = null;
+    const timer = setTimeout(() => socket.destroy(), this.target.limits.readHeaderTimeout || 60_000);
+    timer.unref();
+    const onData = (chunk: Buffer): void => {
+      seen = seen === null ? chunk : Buffer.concat([seen, chunk]);
+      const n = Math.min(seen.length, H2_PREFACE.length);
+      const isH2 = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      if (isH2 && n < H2_PREFACE.length) return;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      this.handshaking.delete(socket);
+      socket.pause();
+      socket.unshift(seen);
+      if (isH2 ? !lp.h2c : !lp.h1) {
+        socket.destroy();
+        return;
+      }
+      if (isH2) this.h2().serve(socket);
+      else {
+        for (const fn of this.serveConnection) fn.call(this.http, socket);
+        socket.resume();
+      }
+    };
+    const onClose = (): void => {
+      clearTimeout(timer);
+      this.handshaking.delete(socket);
+    };
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.on('error', () => socket.destroy());
+  }
+
   private startTLS(raw: Socket, tls: ServerTLS, first: SecureContext): void {
     if (raw.destroyed) return;
+    const lp = this.target.protocolsAt(this.addr.key);
+    let acmeTLS = false;
     const s = new TLSSocket(raw, {
       isServer: true,
       secureContext: first,
       requestCert: tls.requestCert,
-      rejectUnauthorized: false,
-      SNICallback: (name, cb) => void tls.secureContext(name, { localAddress: raw.localAddress }).then((c) => cb(null, c), (err: Error) => cb(err)),
-      ALPNCallback: ({ servername, protocols }) => selectPolicy(tls.policies, (servername ?? '').toLowerCase())?.alpn.find((p) => protocols.includes(p)),
+      // On a bare TLSSocket this is only OpenSSL's FAIL_IF_NO_PEER_CERT (the verdict is clientAuthOK's):
+      // a client without a certificate gets an alert in the handshake, as from Go.
+      rejectUnauthorized: requiresClientCert(tls.policies),
+      SNICallback: (name, cb) => void (acmeTLS ? tlsALPNChallenge(name, raw.remoteAddress ?? '') : tls.secureContext(name, { localAddress: raw.localAddress, remoteAddress: raw.remoteAddress, remotePort: raw.remotePort })).then((c) => cb(null, c), (err: Error) => cb(err)),
+      // TLS-ALPN-01 (acme_challenge.ts): ALPN is chosen before the certificate.
+      ALPNCallback: ({ servername, protocols }) => (acmeTLS = isACMETLSALPN(protocols)) ? acmeTLS1 : selectPolicy(tls.policies, (servername || '').toLowerCase())?.alpn.find((p) => protocols.includes(p) && alpnAllowed(p, lp)),
     });
     const limit = this.target.limits.readHeaderTimeout || 60_000;
     const timer = setTimeout(() => s.destroy(), limit);
@@ -180,7 +236,12 @@ export class Listener {
         s.destroy();
         return;
       }
-      for (const fn of this.serveConnection) fn.call(this.http, s);
+      if (s.alpnProtocol === 'h2') {
+        // Only a tls.Server clears this flag; node:http2 waits for it to drop before it sets the session up.
+        (s as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+        this.h2().serve(s);
+      } else if (lp.h1) for (const fn of this.serveConnection) fn.call(this.http, s);
+      else s.destroy();
     });
   }
 
@@ -188,6 +249,7 @@ export class Listener {
   retarget(target: Server): void {
     this.target = target;
     applyLimits(this.http, target.limits);
+    this.h2front?.retarget(target.limits);
   }
 
   /** The address as bound (the real port when the config said 0). */
@@ -234,8 +296,11 @@ export class Listener {
     this.draining = true;
     // A tunnel never goes idle, so a graceful close (eternal by default) would
     // wait for it forever; Caddy closes hijacked connections when its servers stop.
-    for (const s of this.upgraded) s.destroy();
+    // WebSockets through reverse_proxy get their 1001 close frames first (src/core/tunnels.ts).
+    for (const s of [...this.upgraded]) closeUpgraded(s);
     for (const s of this.handshaking) s.destroy();
+    // HTTP/2 connections get a GOAWAY: running streams finish, no new ones start.
+    this.h2front?.drain();
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     const sweep = setInterval(() => this.http.closeIdleConnections(), 50);
     let timer: NodeJS.Timeout | undefined;
@@ -243,6 +308,7 @@ export class Listener {
     await (timeout ? Promise.race([closed, timeout]) : closed);
     clearInterval(sweep);
     if (timer !== undefined) clearTimeout(timer);
+    this.h2front?.destroyAll();
     this.http.closeAllConnections();
     await closed;
   }

@@ -83,9 +83,24 @@ export class NodeResponseWriter implements ResponseWriter {
   }
 
   writeHead(status: number, message?: string): void {
+    // 1xx but 101: an interim response, as the interface says; node:http's writeHead would commit the final head.
+    if (status >= 100 && status < 200 && status !== 101) return this.interim(status);
     if (this.count && status >= 200) this.markHead();
     if (message === undefined) this.res.writeHead(status);
     else this.res.writeHead(status, message);
+  }
+
+  /** Go writes a 1xx with the header map as it is now; node:http has a writer per code (103: the map must hold a Link). */
+  private interim(status: number): void {
+    const res = this.res;
+    if (res.headersSent) return;
+    if (status === 100) res.writeContinue();
+    else if (status === 102) res.writeProcessing();
+    else if (status === 103) {
+      const hints: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(res.getHeaders())) if (v !== undefined) hints[k] = typeof v === 'number' ? String(v) : v;
+      res.writeEarlyHints(hints);
+    }
   }
 
   write(chunk: Uint8Array | string, cb?: WriteCallback): boolean {

@@ -5,6 +5,7 @@
  * provision http.handlers.subroute: route 2: ..." so the user can find the
  * object at fault. The compiling itself is routes.ts.
  */
+import type { EngineLog } from '../../core/log.js';
 import type { Handler } from '../../core/types.js';
 
 /** A config the engine cannot run; the message is the whole chain. */
@@ -19,15 +20,19 @@ export class ProvisionError extends Error {
 export interface ProvisionScope {
   readonly configFiles: string[];
   readonly cleanups: Array<() => void | Promise<void>>;
+  /** Run when the config stops taking requests, before they finish (ProvisionEnv.onRetire). */
+  readonly retirers: Array<() => void>;
   /** The server's named routes (filled before its routes compile; invoke looks up at request time). */
   readonly namedRoutes: Map<string, Handler>;
+  /** Where modules log what they do on their own (active health probes). */
+  readonly log?: EngineLog;
 }
 
-export function newScope(configFiles: string[] = []): ProvisionScope {
-  return { configFiles, cleanups: [], namedRoutes: new Map() };
+export function newScope(configFiles: string[] = [], log?: EngineLog): ProvisionScope {
+  return { configFiles, cleanups: [], retirers: [], namedRoutes: new Map(), log };
 }
 
 /** Same scope, a different server: named routes are per server in Caddy. */
 export function serverScope(parent: ProvisionScope): ProvisionScope {
-  return { configFiles: parent.configFiles, cleanups: parent.cleanups, namedRoutes: new Map() };
+  return { configFiles: parent.configFiles, cleanups: parent.cleanups, retirers: parent.retirers, namedRoutes: new Map(), log: parent.log };
 }

@@ -159,8 +159,10 @@ export function makeEnv(scope: ProvisionScope, where: readonly string[]): Provis
     compileRoutes: (routes, label) => compileRouteList(routes, scope, label === undefined ? where : [...where, label]),
     compileMatcherSets: (sets) => compileMatcherSetList(sets, scope, where) ?? matchAll,
     onCleanup: (fn) => void scope.cleanups.push(fn),
+    onRetire: (fn) => void scope.retirers.push(fn),
     configFiles: scope.configFiles,
     namedRoutes: scope.namedRoutes,
+    log: scope.log,
   };
 }
 

@@ -13,7 +13,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { type AccessLog, compileServerLogs, loggableRequest } from './access_log.js';
-import type { NodeResponseWriter } from './node_response.js';
+import type { CountingResponseWriter } from '../../core/response.js';
+import { decodeProtocols, listenerProtocols, type ListenerProtocols } from './protocols.js';
 import { Duration } from '../../log/value.js';
 import { type ClientIPOptions, compileClientIPOptions, createCtx, type CtxInfo } from '../../core/context.js';
 import { durationMs } from '../../go/duration.js';
@@ -28,6 +29,7 @@ import type { Ctx, Handler, HandlerError, Next } from '../../core/types.js';
 import type { SecureContext } from 'node:tls';
 import { type ConnectionPolicy, decodeConnectionPolicies } from '../../tls/connection_policy.js';
 import type { ClientHelloInfo } from '../../tls/manager.js';
+import { takeHTTPChallenge } from './acme_challenge.js';
 
 /** Connection limits, in milliseconds and bytes; 0 = none. */
 export interface ServerLimits {
@@ -53,8 +55,21 @@ import { isObject as isObj } from '../../go/json.js';
 const noop: Next = () => Promise.resolve();
 
 
+/** The writer a listener gives Server.handle: node:http's or an HTTP/2 stream's. */
+export type ServerWriter = CountingResponseWriter;
+
+/** What a server's listeners speak, by listener key, decided at load. */
+export interface ServerProtocols {
+  /** The server's `protocols` as Caddy logs them. */
+  readonly names: readonly string[];
+  readonly byKey: ReadonlyMap<string, ListenerProtocols>;
+}
+
+const allProtocols: ServerProtocols = { names: ['h1', 'h2', 'h3'], byKey: new Map() };
+const defaultListener: ListenerProtocols = { h1: true, h2: true, h2c: false };
+
 /** Answers as Go's net/http does for requests it refuses itself: status text, plain body, close. */
-export function refuse(w: NodeResponseWriter, status: number, text: string): void {
+export function refuse(w: ServerWriter, status: number, text: string): void {
   w.statusCode = status;
   w.statusMessage = text;
   w.setHeader('Content-Type', 'text/plain; charset=utf-8');
@@ -117,12 +132,19 @@ export class Server {
     private readonly access: AccessLog | null = null,
     /** The http app collects metrics (its routes are instrumented). */
     metered = false,
+    /** `protocols` / `listen_protocols`; the default is Caddy's (h1 h2 h3). */
+    readonly protocols: ServerProtocols = allProtocols,
   ) {
     this.countsBody = access !== null || metered;
   }
 
+  /** What the listener with this key accepts (h1, h2 over TLS, h2c). */
+  protocolsAt(key: string): ListenerProtocols {
+    return this.protocols.byKey.get(key) ?? defaultListener;
+  }
+
   /** The request entry point; never throws, never leaves a response open. */
-  handle(req: IncomingMessage, w: NodeResponseWriter): void {
+  handle(req: IncomingMessage, w: ServerWriter): void {
     // Go's net/http answers these itself, before Caddy sees the request.
     if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
       const hosts = hostHeaderCount(req);
@@ -130,6 +152,7 @@ export class Server {
       if (hosts > 1) return refuse(w, 400, 'Bad Request: too many Host headers');
     }
     w.setHeader('Server', 'tsweb');
+    if (takeHTTPChallenge(req, w, () => this.handle(req, w))) return;
 
     let ctx: Ctx;
     try {
@@ -155,7 +178,7 @@ export class Server {
     });
   }
 
-  private async serve(ctx: Ctx, w: NodeResponseWriter): Promise<void> {
+  private async serve(ctx: Ctx, w: ServerWriter): Promise<void> {
     try {
       try {
         await this.primary(ctx, noop);
@@ -263,6 +286,7 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
   let clientIP: ClientIPOptions;
   let access: AccessLog | null;
   const listen: ListenAddress[] = [];
+  let protocols: ServerProtocols;
   try {
     clientIP = compileClientIPOptions(json);
     access = compileServerLogs(json.logs, opts.log);
@@ -275,12 +299,19 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
     };
     const addrs = json.listen ?? [];
     if (!Array.isArray(addrs)) throw new Error('"listen" must be an array of addresses');
-    for (const a of addrs) {
+    const decoded = decodeProtocols(json, name);
+    const byKey = new Map<string, ListenerProtocols>();
+    const serverWide = listenerProtocols(decoded.names);
+    addrs.forEach((a: unknown, i: number) => {
       if (typeof a !== 'string') throw new Error(`listener address must be a string: ${JSON.stringify(a)}`);
       // `validate` cannot know the environment `run` will have: placeholders wait for it.
-      if (opts.validating && a.includes('{')) continue;
-      listen.push(...parseListenAddresses(a, opts.env));
-    }
+      if (opts.validating && a.includes('{')) return;
+      const parsed = parseListenAddresses(a, opts.env);
+      const own = decoded.perListen[i];
+      for (const l of parsed) byKey.set(l.key, own ? listenerProtocols(own) : serverWide);
+      listen.push(...parsed);
+    });
+    protocols = { names: decoded.names, byKey };
   } catch (err) {
     if (err instanceof ProvisionError) throw err;
     throw new ProvisionError([...at, (err as Error).message], err);
@@ -325,5 +356,5 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
       errorRoutes = compileRouteList(routes, scope, [...at, 'setting up server error handling routes']);
     }
   }
-  return new Server(name, listen, limits, tlsWanted, primary, errorRoutes, opts.log, { clientIP }, access, metrics !== null);
+  return new Server(name, listen, limits, tlsWanted, primary, errorRoutes, opts.log, { clientIP }, access, metrics !== null, protocols);
 }

@@ -8,6 +8,8 @@
 import type { App, AppContext, AppModule } from '../../core/app.js';
 import { CertManager, type AuthorityLoader, type AutomationPolicy } from '../../tls/manager.js';
 import type { Certificate } from '../../tls/certificate.js';
+import { dataDir, storageFromConfig } from '../../tls/data_dir.js';
+import type { Storage } from '../../tls/storage.js';
 import type { CertificateAuthority } from '../../tls/pki/ca.js';
 import { decodeTLSApp } from './config.js';
 
@@ -35,8 +37,29 @@ function authorityLoader(ctx: AppContext): AuthorityLoader {
   };
 }
 
-export function newCertManager(ctx: AppContext, cfg: { manual: Certificate[]; automate: string[]; policies: AutomationPolicy[] }): CertManager {
-  return new CertManager({ ...cfg, env: ctx.env, log: ctx.runtimeLog, authority: authorityLoader(ctx) });
+/**
+ * The config's storage (top-level `storage`, else the data dir), one object
+ * per description for the Runtime's life, so its locks and the CA cache are
+ * shared by every config that names the same place.
+ */
+function configStorage(ctx: AppContext): { storage: Storage; id: string } {
+  const id = ctx.storage === undefined || ctx.storage === null ? dataDir(ctx.env) : JSON.stringify(ctx.storage);
+  const all = ctx.shared('tls.storages', () => new Map<string, Storage>());
+  let storage = all.get(id);
+  if (storage === undefined) {
+    try {
+      storage = storageFromConfig(ctx.storage, ctx.env);
+    } catch (err) {
+      throw new Error(`loading storage module: ${(err as Error).message}`, { cause: err });
+    }
+    all.set(id, storage);
+  }
+  return { storage, id };
+}
+
+export function newCertManager(ctx: AppContext, cfg: { manual: Certificate[]; automate: string[]; policies: AutomationPolicy[]; renewIntervalMs?: number }): CertManager {
+  const { storage, id } = configStorage(ctx);
+  return new CertManager({ ...cfg, env: ctx.env, log: ctx.runtimeLog, authority: authorityLoader(ctx), storage, storageID: id });
 }
 
 /**
@@ -48,8 +71,10 @@ export function takeCertManager(ctx: AppContext): { manager: CertManager; owned:
   const h = handoff(ctx);
   const pending = h.pending;
   h.pending = null;
-  if (pending !== null) return { manager: pending, owned: false };
-  return { manager: newCertManager(ctx, { manual: [], automate: [], policies: [] }), owned: true };
+  const manager = pending ?? newCertManager(ctx, { manual: [], automate: [], policies: [] });
+  // The http app starts the ACME work once it listens: the CA validates through its listeners.
+  manager.servedByHTTP = true;
+  return { manager, owned: pending === null };
 }
 
 class TLSApp implements App {
@@ -58,9 +83,10 @@ class TLSApp implements App {
     private readonly h: Handoff,
   ) {}
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
     if (this.h.pending === this.manager) this.h.pending = null;
-    return this.manager.start();
+    await this.manager.start();
+    if (!this.manager.servedByHTTP) this.manager.manageAsync();
   }
 
   stop(): Promise<void> {
@@ -79,7 +105,7 @@ export const tlsAppModule: AppModule = {
   provision(json, ctx) {
     let cfg;
     try {
-      cfg = decodeTLSApp(json);
+      cfg = decodeTLSApp(json, ctx.env);
     } catch (err) {
       throw new Error(`loading tls app module: provision tls: ${(err as Error).message}`, { cause: err });
     }

@@ -124,12 +124,12 @@ export interface FileMatcherConfig {
   fs?: string;
   root?: string;
   try_files?: string[];
-  /** first_exist (default), smallest_size, largest_size, most_recently_modified. */
+  /** first_exist (default), first_exist_fallback, smallest_size, largest_size, most_recently_modified. */
   try_policy?: string;
   split_path?: string[];
 }
 
-export type TryPolicy = '' | 'first_exist' | 'smallest_size' | 'largest_size' | 'most_recently_modified';
+export type TryPolicy = '' | 'first_exist' | 'first_exist_fallback' | 'smallest_size' | 'largest_size' | 'most_recently_modified';
 
 export interface FileMatcher {
   /** Placeholders allowed; '' → {http.vars.root}. */
@@ -140,7 +140,7 @@ export interface FileMatcher {
   splitPath: string[];
 }
 
-const POLICIES: readonly string[] = ['', 'first_exist', 'smallest_size', 'largest_size', 'most_recently_modified'];
+const POLICIES: readonly string[] = ['', 'first_exist', 'first_exist_fallback', 'smallest_size', 'largest_size', 'most_recently_modified'];
 
 export function decodeFileMatcher(json: unknown): FileMatcher {
   const r = ObjectReader.of(json, '', 'fileserver.MatchFile');

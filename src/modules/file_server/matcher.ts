@@ -5,6 +5,9 @@
  * - first_exist (default): the first candidate that exists — a path ending
  *   in '/' must be a directory, any other must not be; an entry "=404"
  *   fails the request with that status instead (when reached);
+ * - first_exist_fallback: the same, but the last entry is taken without
+ *   checking it is a file (php_fastcgi's front controller, index.php); it
+ *   still has to exist, since expanding it is a glob;
  * - smallest_size / largest_size / most_recently_modified: among all
  *   candidates that exist.
  *
@@ -182,23 +185,27 @@ function provision(config: FileMatcher): Matcher {
     }));
   };
 
-  const publish = (ctx: Ctx, c: Candidate, info: Stats): true => {
+  const lastFallback = policy === 'first_exist_fallback' ? entries.length - 1 : -1;
+  const publish = (ctx: Ctx, c: Candidate, isDir: boolean): true => {
     const repl = ctx.repl;
     repl.set('http.matchers.file.relative', c.relative);
     repl.set('http.matchers.file.absolute', c.fullpath);
     repl.set('http.matchers.file.remainder', c.remainder);
-    repl.set('http.matchers.file.type', info.isDirectory() ? 'directory' : 'file');
+    repl.set('http.matchers.file.type', isDir ? 'directory' : 'file');
     return true;
   };
 
   return (ctx) => {
     const rootDir = filepathClean(root(ctx.repl));
-    if (policy === '' || policy === 'first_exist') {
-      for (const { entry, code, expand } of entries) {
+    if (policy === '' || policy === 'first_exist' || policy === 'first_exist_fallback') {
+      for (let i = 0; i < entries.length; i++) {
+        const { entry, code, expand } = entries[i]!;
         if (code !== null) throw new HandlerError(code, String(code));
         for (const c of candidates(ctx, rootDir, entry, expand)) {
+          // Caddy skips the strict check for the fallback and calls it a file, whatever it is.
+          if (i === lastFallback) return publish(ctx, c, false);
           const info = strictFileExists(c.fullpath);
-          if (info !== null) return publish(ctx, c, info);
+          if (info !== null) return publish(ctx, c, info.isDirectory());
         }
       }
       return false;
@@ -220,7 +227,7 @@ function provision(config: FileMatcher): Matcher {
         }
       }
     }
-    return best !== null && bestInfo !== null ? publish(ctx, best, bestInfo) : false;
+    return best !== null && bestInfo !== null ? publish(ctx, best, bestInfo.isDirectory()) : false;
   };
 }
 

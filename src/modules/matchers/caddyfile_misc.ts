@@ -1,5 +1,5 @@
 /**
- * expression (CEL, adapted not evaluated), file, url_pattern and not.
+ * expression (CEL; evaluated by src/modules/expression), file, url_pattern and not.
  */
 import type { Dispenser } from '../../caddyfile/dispenser.js';
 import { parseNestedMatcherSet } from '../../adapt/matchers/sets.js';

@@ -160,16 +160,6 @@ export function decodeIPRanges(goType: 'caddyhttp.MatchRemoteIP' | 'caddyhttp.Ma
   };
 }
 
-/** The expression, checked for shape only: tsweb has no CEL interpreter (the matcher refuses it). */
-export function decodeExpression(json: unknown): string {
-  if (typeof json === 'string') return json;
-  const r = ObjectReader.of(json, '', 'caddyhttp.MatchExpression');
-  const expr = r.str('expr', '');
-  r.str('name');
-  r.done();
-  return expr;
-}
-
 export function decodeNot(json: unknown): MatchNotConfig {
   if (!Array.isArray(json)) throw new DecodeError('', `json: cannot unmarshal ${jsonKind(json)} into Go value of type []caddy.ModuleMap`);
   return json as MatchNotConfig;

@@ -5,7 +5,6 @@ import { headerRegexpSyntax, headerSyntax, pathRegexpSyntax, querySyntax, varsRe
 import { clientIpSyntax, hostSyntax, localIpSyntax, methodSyntax, pathSyntax, protocolSyntax, remoteIpSyntax, tlsSyntax } from './caddyfile_lists.js';
 import { expressionSyntax, fileSyntax, notSyntax, urlPatternSyntax } from './caddyfile_misc.js';
 import { clientIpMatcher } from './client_ip.js';
-import { expressionMatcher } from './expression.js';
 import { headerMatcher } from './header.js';
 import { headerRegexpMatcher } from './header_regexp.js';
 import { hostMatcher } from './host.js';
@@ -22,5 +21,5 @@ import { varsRegexpMatcher } from './vars_regexp.js';
 
 defineModule({
   matcherParsers: [headerSyntax, querySyntax, varsSyntax, pathRegexpSyntax, headerRegexpSyntax, varsRegexpSyntax, hostSyntax, pathSyntax, methodSyntax, remoteIpSyntax, clientIpSyntax, localIpSyntax, protocolSyntax, tlsSyntax, expressionSyntax, fileSyntax, urlPatternSyntax, notSyntax],
-  matchers: [unimplementedMatcher('url_pattern'), clientIpMatcher, expressionMatcher, headerMatcher, headerRegexpMatcher, hostMatcher, methodMatcher, notMatcher, pathMatcher, pathRegexpMatcher, protocolMatcher, queryMatcher, remoteIpMatcher, tlsMatcher, varsMatcher, varsRegexpMatcher],
+  matchers: [unimplementedMatcher('url_pattern'), clientIpMatcher, headerMatcher, headerRegexpMatcher, hostMatcher, methodMatcher, notMatcher, pathMatcher, pathRegexpMatcher, protocolMatcher, queryMatcher, remoteIpMatcher, tlsMatcher, varsMatcher, varsRegexpMatcher],
 });

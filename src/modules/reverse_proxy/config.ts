@@ -7,6 +7,7 @@
  */
 import { DecodeError, jsonKind, ObjectReader } from '../../core/decode.js';
 import {
+  canonicalKey,
   decodeHeaderOps,
   decodeRespHeaderOps,
   decodeResponseMatcher,
@@ -16,7 +17,10 @@ import {
 } from '../../core/header_ops.js';
 import type { JSONObject } from '../../core/registry.js';
 import { decodeSelectionPolicy, type SelectionPolicy, type SelectionPolicyConfig } from './config_selection.js';
-import { decodeTransport, type DurationJSON, type TransportJSON, type TransportSettings } from './config_transport.js';
+import { decodeFastCGI, type FastCGISettings } from './fastcgi/config.js';
+import { decodeDynamicSource, type DynamicSource } from './dynamic_config.js';
+import { decodeStreams, type StreamSettings } from './config_streams.js';
+import { decodeTransport, transportProtocol, type DurationJSON, type TransportJSON, type TransportSettings } from './config_transport.js';
 
 export type { DurationJSON, FastCGIOptions, FastCGITransportConfig, HTTPTransportConfig, TransportJSON } from './config_transport.js';
 export type { SelectionPolicyConfig } from './config_selection.js';
@@ -36,7 +40,7 @@ export type LoadBalancingConfig = {
   retry_match?: MatcherSetJSON[];
 };
 
-/** Caddy's reverseproxy.ActiveHealthChecks (refused by tsweb for now). */
+/** Caddy's reverseproxy.ActiveHealthChecks. */
 export type ActiveHealthChecksConfig = {
   path?: string;
   uri?: string;
@@ -85,7 +89,7 @@ export type ResponseHandlerConfig = {
   routes?: JSONObject[];
 };
 
-/** Dynamic upstream sources (`{"source": "a"|"srv"|"multi", ...}`), refused by tsweb for now. */
+/** Dynamic upstream sources (`{"source": "a"|"srv"|"multi", ...}`), decoded by dynamic_config.ts. */
 export type DynamicUpstreamsConfig = { source: string; [k: string]: unknown };
 
 export type ReverseProxyConfig = {
@@ -125,13 +129,49 @@ export interface PassiveHealthSettings {
   unhealthyRequestCount: number;
 }
 
+/** Active health checks (Caddy's ActiveHealthChecks after Provision), durations in milliseconds. */
+export interface ActiveHealthSettings {
+  /** Path and query of the probe (`uri`, or the deprecated `path`). */
+  uri: string;
+  /** host:port probed instead of the upstream (its port is then ignored). */
+  upstream: string;
+  /** Port probed instead of the upstream's; 0: the upstream's. */
+  port: number;
+  /** Canonical names; placeholders (global ones and {http.reverse_proxy.active.target_upstream}) allowed. */
+  headers: Array<[name: string, values: string[]]>;
+  method: string;
+  body: string;
+  followRedirects: boolean;
+  interval: number;
+  timeout: number;
+  passes: number;
+  fails: number;
+  /** Bytes of the body read at most; 0: no limit. */
+  maxSize: number;
+  /** 0: any 2xx; < 100: a class (2 → 2xx). */
+  expectStatus: number;
+  /** An RE2 pattern the body must match; '' for none. */
+  expectBody: string;
+  /** The deprecated `path` was used (Caddy warns at provision). */
+  deprecatedPath: boolean;
+}
+
 /** The handler's config as provisioning uses it. */
 export interface ReverseProxy {
+  /** `dynamic_upstreams`; the static `upstreams` are the fallback when it has none. */
+  dynamic: DynamicSource | null;
+  streams: StreamSettings;
   upstreams: Array<{ dial: string; maxRequests: number }>;
   selection: SelectionPolicy;
   retry: RetryPolicy;
+  /** lb_retry_match's matcher sets, compiled by retry_match.ts. */
+  retryMatch: JSONObject[];
   passive: PassiveHealthSettings | null;
+  /** null: no active checks (none configured, or neither uri, path nor port set). */
+  active: ActiveHealthSettings | null;
   transport: TransportSettings;
+  /** The fastcgi transport (php_fastcgi), used instead of `transport` when set. */
+  fastcgi: FastCGISettings | null;
   headerUp: HeaderOpsConfig | undefined;
   headerDown: RespHeaderOpsConfig | undefined;
   rewrite: { method: string; uri: string };
@@ -144,7 +184,7 @@ export interface ReverseProxy {
 }
 
 /** Caddy fields of the handler tsweb does not run yet. */
-const REFUSED = ['circuit_breaker', 'dynamic_upstreams', 'request_buffers', 'response_buffers', 'stream_timeout', 'stream_buffer_size', 'stream_close_delay', 'verbose_logs'];
+const REFUSED = ['circuit_breaker', 'verbose_logs'];
 const REWRITE_REFUSED = ['strip_path_prefix', 'strip_path_suffix', 'uri_substring', 'path_regexp', 'query'];
 
 function intAt(v: unknown, path: string): number {
@@ -161,9 +201,8 @@ function decodeUpstream(v: unknown, path: string): { dial: string; maxRequests: 
   return { dial, maxRequests };
 }
 
-function decodeLoadBalancing(r: ObjectReader): { selection: SelectionPolicy; retry: RetryPolicy } {
-  if (r.json.retry_match !== undefined) throw new Error('load_balancing.retry_match is not supported by tsweb yet');
-  r.ignore('retry_match');
+function decodeLoadBalancing(r: ObjectReader): { selection: SelectionPolicy; retry: RetryPolicy; retryMatch: JSONObject[] } {
+  const retryMatch = r.list('retry_match', (x, p) => ObjectReader.of(x, p).json);
   const retries = r.raw('retries') ?? 0;
   if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) throw new Error('load_balancing.retries: must be a non-negative integer');
   const selection = decodeSelectionPolicy(r.raw('selection_policy'), r.at('selection_policy'));
@@ -172,12 +211,58 @@ function decodeLoadBalancing(r: ObjectReader): { selection: SelectionPolicy; ret
   r.done();
   // Caddy's default: wait 250 ms between tries when a try duration is set.
   if (tryDuration > 0 && tryInterval === 0) tryInterval = 250;
-  return { selection, retry: { retries, tryDuration, tryInterval } };
+  return { selection, retry: { retries, tryDuration, tryInterval }, retryMatch };
 }
 
-function decodeHealthChecks(r: ObjectReader): PassiveHealthSettings | null {
-  if (r.json.active !== undefined) throw new Error('health_checks.active: active health checks are not supported by tsweb yet');
-  r.ignore('active');
+function decodeActiveHealth(a: ObjectReader): ActiveHealthSettings | null {
+  const path = a.str('path', '');
+  const uri = a.str('uri', '');
+  const upstream = a.str('upstream', '');
+  const port = a.int('port', 0);
+  const headers = new Map<string, string[]>();
+  for (const [k, vals] of a.map('headers', (v, p) => {
+    if (v === null) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new DecodeError(p, `json: cannot unmarshal ${jsonKind(v)} into Go value of type []string`);
+    return v as string[];
+  })) {
+    // Caddy canonicalizes the probe's header names at provision (Host is then found as Host).
+    const name = canonicalKey(k);
+    headers.set(name, [...(headers.get(name) ?? []), ...vals]);
+  }
+  const method = a.str('method', '') || 'GET';
+  const body = a.str('body', '');
+  const followRedirects = a.bool('follow_redirects');
+  const interval = a.durationMs('interval') || 30_000;
+  const timeout = a.durationMs('timeout') || 5_000;
+  const passes = Math.max(1, a.int('passes', 0));
+  const fails = Math.max(1, a.int('fails', 0));
+  const maxSize = a.int('max_size', 0);
+  const expectStatus = a.int('expect_status', 0);
+  const expectBody = a.str('expect_body', '');
+  a.done();
+  // Caddy's IsEnabled: without a path, uri or port the object configures nothing.
+  if (path === '' && uri === '' && port === 0) return null;
+  return {
+    uri: uri !== '' ? uri : path,
+    upstream,
+    port,
+    headers: [...headers],
+    method,
+    body,
+    followRedirects,
+    interval,
+    timeout,
+    passes,
+    fails,
+    maxSize,
+    expectStatus,
+    expectBody,
+    deprecatedPath: path !== '',
+  };
+}
+
+function decodeHealthChecks(r: ObjectReader): { passive: PassiveHealthSettings | null; active: ActiveHealthSettings | null } {
+  const active = decodeActiveHealth(r.obj('active'));
   const passiveRaw = r.raw('passive');
   const p = r.obj('passive');
   r.done();
@@ -187,8 +272,8 @@ function decodeHealthChecks(r: ObjectReader): PassiveHealthSettings | null {
   const unhealthyLatency = p.durationMs('unhealthy_latency');
   const unhealthyRequestCount = p.int('unhealthy_request_count', 0);
   p.done();
-  if (passiveRaw === undefined || passiveRaw === null) return null;
-  return { failDuration, maxFails: maxFails > 0 ? maxFails : 1, unhealthyStatus, unhealthyLatency, unhealthyRequestCount };
+  if (passiveRaw === undefined || passiveRaw === null) return { passive: null, active };
+  return { passive: { failDuration, maxFails: maxFails > 0 ? maxFails : 1, unhealthyStatus, unhealthyLatency, unhealthyRequestCount }, active };
 }
 
 function decodeHeaders(r: ObjectReader): { up: HeaderOpsConfig | undefined; down: RespHeaderOpsConfig | undefined } {
@@ -236,16 +321,21 @@ export function decodeReverseProxy(json: JSONObject): ReverseProxy {
   r.ignore('handler');
   for (const k of REFUSED) if (k in json) throw new Error(`reverse_proxy: ${k} is not supported by tsweb yet`);
   r.ignore(...REFUSED);
-  const passive = decodeHealthChecks(r.obj('health_checks'));
+  const { passive, active } = decodeHealthChecks(r.obj('health_checks'));
   const upstreams = r.list('upstreams', decodeUpstream);
-  const { selection, retry } = decodeLoadBalancing(r.obj('load_balancing'));
-  const transport = decodeTransport(r.raw('transport'), r.at('transport'));
+  const { selection, retry, retryMatch } = decodeLoadBalancing(r.obj('load_balancing'));
+  const transportRaw = r.raw('transport');
+  const fastcgi = transportProtocol(transportRaw) === 'fastcgi' ? decodeFastCGI(transportRaw, r.at('transport')) : null;
+  const transport = decodeTransport(fastcgi === null ? transportRaw : undefined, r.at('transport'));
   const headers = decodeHeaders(r.obj('headers'));
   const rewrite = decodeRewrite(r.obj('rewrite'));
   const flushInterval = decodeFlushInterval(r);
   const trusted = r.raw('trusted_proxies');
   const trustedProxies = trusted === undefined || trusted === null ? null : r.strList('trusted_proxies');
   const handleResponse = r.list('handle_response', decodeResponseHandler);
+  const dynamicRaw = r.raw('dynamic_upstreams');
+  const dynamic = dynamicRaw === undefined || dynamicRaw === null ? null : decodeDynamicSource(dynamicRaw, r.at('dynamic_upstreams'));
+  const streams = decodeStreams(r);
   r.done();
-  return { upstreams, selection, retry, passive, transport, headerUp: headers.up, headerDown: headers.down, rewrite, flushInterval, trustedProxies, handleResponse };
+  return { dynamic, streams, upstreams, selection, retry, retryMatch, passive, active, transport, fastcgi, headerUp: headers.up, headerDown: headers.down, rewrite, flushInterval, trustedProxies, handleResponse };
 }

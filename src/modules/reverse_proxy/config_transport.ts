@@ -6,6 +6,7 @@
  * tuning knobs Node manages on its own are accepted and left alone.
  */
 import { DecodeError, ObjectReader } from '../../core/decode.js';
+import { decodeUpstreamTLS, type UpstreamTLS } from './config_transport_tls.js';
 
 /** A caddy.Duration: integer nanoseconds or a Go duration string. */
 export type DurationJSON = number | string;
@@ -82,24 +83,31 @@ export type TransportJSON = HTTPTransportConfig | FastCGITransportConfig;
 
 /** The http transport as the runtime uses it; durations in milliseconds. */
 export interface TransportSettings {
-  tls: { insecureSkipVerify: boolean; serverName: string } | null;
+  tls: UpstreamTLS | null;
   dialTimeout: number;
   responseHeaderTimeout: number;
   keepAlive: boolean;
   idleTimeout: number;
+  /** keepalive_idle_conns(_per_host); 0: unset, as many as were in use. */
   maxIdlePerHost: number;
+  /**
+   * HTTP/2 towards the upstream (`versions`): 'off' (HTTP/1.1), 'alpn' (TLS,
+   * h2 when the upstream offers it), 'only' (TLS, h2 alone), 'h2c' (plain
+   * text, prior knowledge). Unset versions stay HTTP/1.1.
+   */
+  http2: 'off' | 'alpn' | 'only' | 'h2c';
 }
 
 /** Caddy fields that would change what goes over the wire; refused until tsweb does them. */
 const REFUSED = ['resolver', 'proxy_protocol', 'forward_proxy_url', 'network_proxy', 'local_address'];
-const TLS_REFUSED = ['ca', 'root_ca_pool', 'root_ca_pem_files', 'client_certificate_file', 'client_certificate_key_file', 'client_certificate_automate', 'handshake_timeout', 'renegotiation', 'except_ports', 'curves'];
 
-function decodeTLS(r: ObjectReader): TransportSettings['tls'] {
-  for (const k of TLS_REFUSED) if (r.json[k] !== undefined) throw new Error(`transport http: tls ${k} is not supported by tsweb yet`);
-  r.ignore(...TLS_REFUSED);
-  const tls = { insecureSkipVerify: r.bool('insecure_skip_verify'), serverName: r.str('server_name', '') };
-  r.done();
-  return tls;
+/** The upstream TLS options (config_transport_tls.ts). */
+const decodeTLS = decodeUpstreamTLS;
+
+/** The transport module `transport` names: 'http' when absent. */
+export function transportProtocol(v: unknown): unknown {
+  if (v === undefined || v === null) return 'http';
+  return typeof v === 'object' && !Array.isArray(v) ? (v as { protocol?: unknown }).protocol : undefined;
 }
 
 /** Reads `transport` (at `path`); refuses what tsweb cannot do yet, naming it. */
@@ -112,14 +120,18 @@ export function decodeTransport(v: unknown, path: string): TransportSettings {
   const versions = r.raw('versions');
   if (versions !== undefined) {
     if (!Array.isArray(versions) || versions.length === 0) throw new Error('transport http: versions must be a non-empty list');
-    if (versions.includes('h2c') || !versions.includes('1.1')) {
-      throw new Error(`transport http: versions ${JSON.stringify(versions)}: tsweb proxies over HTTP/1.1 only for now (h2c and HTTP/2-only upstreams are not supported yet)`);
+    for (const ver of versions) {
+      if (ver === '3') throw new Error('transport http: versions 3: HTTP/3 upstreams are not supported by tsweb yet');
+      if (ver !== '1.1' && ver !== '2' && ver !== 'h2c') throw new Error(`transport http: versions: unsupported HTTP version ${JSON.stringify(ver)} (1.1, 2 or h2c)`);
     }
   }
   // Connection tuning that Node's agent and sockets decide for themselves.
   r.ignore('dial_fallback_delay', 'expect_continue_timeout', 'read_buffer_size', 'write_buffer_size', 'max_response_header_size', 'compression', 'max_conns_per_host', 'read_timeout', 'write_timeout');
   const tlsRaw = r.raw('tls');
   const tls = tlsRaw === undefined || tlsRaw === null ? null : decodeTLS(r.obj('tls'));
+  const vs = Array.isArray(versions) ? (versions as string[]) : [];
+  // As Caddy: h2c serves plain-text upstreams; over TLS, versions decide what ALPN offers.
+  const http2 = tls === null ? (vs.includes('h2c') ? 'h2c' : 'off') : vs.includes('2') ? (vs.includes('1.1') ? 'alpn' : 'only') : 'off';
   const ka = r.obj('keep_alive');
   const enabled = ka.raw('enabled');
   if (enabled !== undefined && enabled !== null && typeof enabled !== 'boolean') throw new DecodeError(ka.at('enabled'), `json: cannot unmarshal ${typeof enabled} into Go value of type bool`);
@@ -137,8 +149,11 @@ export function decodeTransport(v: unknown, path: string): TransportSettings {
     dialTimeout: dialTimeout || 3000,
     responseHeaderTimeout,
     keepAlive: enabled !== false,
-    // Go's defaults as Caddy sets them: idle connections live 2 minutes, 32 per host.
+    // Go's default as Caddy sets it: idle connections live 2 minutes.
     idleTimeout: idleTimeout || 120_000,
-    maxIdlePerHost: perHost > 0 ? perHost : idle > 0 ? idle : 32,
+    // Unset (0): every connection opened stays idle for reuse, where Go keeps
+    // 32 per host and churns connections under more load (README, differences).
+    maxIdlePerHost: perHost > 0 ? perHost : idle > 0 ? idle : 0,
+    http2,
   };
 }

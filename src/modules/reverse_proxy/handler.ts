@@ -5,18 +5,32 @@
  * upgraded connections (WebSocket) tunnelled. The pieces live in src/proxy/,
  * one concern per file; this file provisions them and runs the attempt loop.
  *
- * Refused for now (named in the error): handle_response and friends, active
- * health checks, dynamic upstreams, request/response buffering, other transports.
+ * Active health checks run beside it (active_health.ts); handle_response
+ * takes over answers at one point of the attempt (handle_response.ts).
+ *
+ * Dynamic upstreams, lb_retry_match, body buffering and the tunnels' life
+ * each hang off one point here (dynamic_upstreams.ts, retry_match.ts,
+ * body_buffers.ts, tunnels.ts). Refused for now (named in the error): other
+ * transports.
  */
+import type { IncomingMessage } from 'node:http';
 import { registerUpstreamStatus } from '../../core/upstream_status.js';
+import { silentLog } from '../../core/log.js';
+import { isPrimaryWorker } from '../../core/shared/index.js';
 import { cidrToPrefix } from '../../core/clientip.js';
 import { AbortRequest } from '../../core/errors.js';
 import { goDuration } from '../../go/fmt.js';
 import { parseAddr, prefixContains, type Prefix } from '../../net/ip.js';
 import { handlerModule, type ProvisionEnv } from '../../core/registry.js';
-import type { Ctx, Handler } from '../../core/types.js';
+import type { Ctx, Handler, Next } from '../../core/types.js';
 import { buildHeaderOps } from '../../core/header_ops.js';
 import { decodeReverseProxy, type ReverseProxy } from './config.js';
+import { startActiveHealth } from './active_health.js';
+import { compileResponseHandlers, HANDLED, ResponseRouteError } from './handle_response.js';
+import { clientBodyError, pipeBody } from './body_pipe.js';
+import { bufferRequestBody, hasResponseBody, readUpTo, sendBuffered } from './body_buffers.js';
+import { compileDynamicUpstreams, dynamicPool } from './dynamic_upstreams.js';
+import { checkResponse, compileRetryMatch, RetryableResponse } from './retry_match.js';
 import { proxyError } from './errors.js';
 import { prepareRequest, compileProxyRewrite, type PreparedRequest } from './request.js';
 import { flushesImmediately, responseHeaders, sendResponse } from './response.js';
@@ -24,7 +38,12 @@ import { compilePassiveHealth } from './passive_health.js';
 import { NoUpstreamError, tryAgain } from './retry.js';
 import { compileSelection } from './selection.js';
 import { Transport } from './transport.js';
+import { UndiciTransport } from './transport_undici.js';
+import { fastRequest } from './request_headers.js';
+import type { ResponseOptions } from './response_head.js';
+import { FastCGITransport } from './fastcgi/transport.js';
 import { tunnel } from './upgrade.js';
+import { Tunnels } from './tunnels.js';
 import { compileUpstreams, type Upstream } from './upstreams.js';
 import { registerUpstreamsHealthy } from '../../core/metrics/upstreams.js';
 
@@ -41,30 +60,56 @@ function setUpstreamPlaceholders(ctx: Ctx, u: Upstream): void {
 }
 
 function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
-  // The routes of handle_response are checked like any (so `validate` names a
-  // broken one where Caddy does) before the feature itself is refused.
-  config.handleResponse.forEach((hr, i) => {
-    if (hr.routes !== undefined) env.compileRoutes(hr.routes, `handle_response ${i}`);
-  });
-  if (config.handleResponse.length > 0) throw new Error('reverse_proxy: handle_response is not supported by tsweb yet');
   const health = compilePassiveHealth(config.passive);
   const sources = compileUpstreams(config.upstreams, health);
+  const dynamic = config.dynamic === null ? null : compileDynamicUpstreams(config.dynamic, health, env.log ?? silentLog);
+  if (config.active !== null) {
+    // Probes run once per server: in the primary worker, which writes the verdict every worker reads.
+    const probing = { log: env.log ?? silentLog, runsProbes: isPrimaryWorker(), tls: config.transport.tls };
+    env.onCleanup(startActiveHealth(config.active, sources, config.upstreams.map((u) => u.dial), probing));
+  }
   // caddy_reverse_proxy_upstreams_healthy, read when scraped; a dial address with placeholders has no health of its own.
   env.onCleanup(registerUpstreamsHealthy(() => sources.map((s, i) => ({ upstream: config.upstreams[i]!.dial, healthy: s.fixed?.healthy() ?? true }))));
   // The admin API's /reverse_proxy/upstreams, read when asked: per handler, with health (Caddy #6135).
   env.onCleanup(
     registerUpstreamStatus(function* () {
-      for (const s of sources) for (const u of s.known()) yield { address: u.dial, numRequests: u.inflight, fails: u.fails, healthy: u.healthy() };
+      for (const s of dynamic === null ? sources : [...sources, dynamic]) for (const u of s.known()) yield { address: u.dial, numRequests: u.inflight, fails: u.fails, healthy: u.healthy() };
     }),
   );
   const select = compileSelection(config.selection);
   const retry = config.retry;
+  const tunnels = new Tunnels(config.streams.streamTimeout, config.streams.streamCloseDelay);
+  env.onRetire?.(() => tunnels.retire());
+  const retryMatch = compileRetryMatch(config.retryMatch, env);
+  const retryOnResponse = retryMatch?.response ?? null;
   const transport = new Transport(config.transport);
   env.onCleanup(() => transport.close());
   const headerUp = buildHeaderOps(config.headerUp);
   const headerDown = buildHeaderOps(config.headerDown);
+  // php_fastcgi: each try goes over FastCGI instead of the HTTP round trip below.
+  const fastcgi = config.fastcgi === null ? null : new FastCGITransport(config.fastcgi, { headerUp, headerDown, health, requestBuffers: config.streams.requestBuffers }, env.log);
   const rewrite = compileProxyRewrite(config.rewrite);
   const flush = config.flushInterval;
+  // Caddy's finalizeResponse, as copy_response runs it inside handle_response routes.
+  const copyResponse = (ctx: Ctx, up: IncomingMessage): Promise<void> => {
+    const outHeaders = responseHeaders(ctx, up, headerDown);
+    return sendResponse(ctx, up, outHeaders, flushesImmediately(flush, outHeaders));
+  };
+  const responseHandlers = compileResponseHandlers(config.handleResponse, env, copyResponse);
+  // The FastCGI transport writes its answer itself: refused rather than silently skipped.
+  if (fastcgi !== null && responseHandlers !== null) throw new Error('reverse_proxy: handle_response with the fastcgi transport is not supported by tsweb yet');
+  // The fast path (transport_undici.ts) for requests without a body or
+  // upgrade, unless something needs the general path's request map or
+  // upstream response object (header_up, handle_response, lb_retry_match on
+  // responses), or an idle-connection cap undici cannot keep (keepalive_idle_conns).
+  // HTTP/2 and h2c upstreams (versions) take every request but upgrades there.
+  const { requestBuffers, responseBuffers } = config.streams;
+  const undiciOK = fastcgi === null && config.handleResponse.length === 0 && retryOnResponse === null && requestBuffers === 0 && responseBuffers === 0;
+  const h2 = undiciOK && config.transport.http2 !== 'off';
+  const fastOK = undiciOK && headerUp === null && (h2 || config.transport.maxIdlePerHost === 0);
+  const fast = fastOK || h2 ? new UndiciTransport(config.transport) : null;
+  if (fast !== null) env.onCleanup(() => fast.close());
+  const responseOptions: ResponseOptions = { headerDown, flushInterval: flush, health };
   // The handler's own trusted_proxies (older Caddy configs); otherwise the server's decision.
   const ownTrusted: Prefix[] | null = config.trustedProxies === null ? null : config.trustedProxies.map(cidrToPrefix);
 
@@ -75,14 +120,16 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
   };
 
   /** One try against one upstream; resolves once the response (or tunnel) is done. */
-  const attempt = async (ctx: Ctx, u: Upstream, prep: PreparedRequest): Promise<void> => {
+  const attempt = async (ctx: Ctx, u: Upstream, prep: PreparedRequest, next: Next, body: Buffer | null): Promise<void> => {
+    if (fastcgi !== null) return fastcgi.attempt(ctx, u, prep, body);
     const h = prep.headers.clone();
     if (h.get('host') === undefined) h.set('Host', [u.hostport]);
     headerUp?.apply(h, ctx.repl);
     const sent = process.hrtime.bigint();
     const { creq, response } = transport.roundTrip(u, { method: prep.method, path: prep.path, headers: h.toOutgoing() }, (c) => {
       // Only now does the body flow: a failed dial has consumed none of it, so it can be retried.
-      if (prep.hasBody) ctx.req.pipe(c);
+      if (body !== null) c.end(body);
+      else if (prep.hasBody) pipeBody(ctx.req, c);
       else c.end();
     });
     // The client went away: stop the upstream exchange too.
@@ -99,6 +146,16 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
       ctx.repl.set('http.reverse_proxy.latency_ms', Number(latency) / 1e6);
       health.judge(u, up.statusCode ?? 0, Number(latency) / 1e6);
       const outHeaders = responseHeaders(ctx, up, headerDown);
+      if (retryOnResponse !== null && upgrade === null) checkResponse(retryOnResponse, ctx, up);
+      if (responseHandlers !== null && upgrade === null) {
+        const status = await responseHandlers(ctx, up, next);
+        if (status === HANDLED) return;
+        if (status !== 0) {
+          // replace_status: the answer is copied as usual, under another status (and its own reason phrase).
+          up.statusCode = status;
+          up.statusMessage = '';
+        }
+      }
       if (upgrade !== null) {
         const client = w.hijack();
         if (client === null) {
@@ -106,8 +163,12 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
           throw new Error('upstream switched protocols but the client connection cannot be upgraded');
         }
         w.statusCode = 101;
-        await tunnel(client.socket, client.head, up, upgrade.socket, upgrade.head, outHeaders, prep.upgrade);
+        await tunnel(client.socket, client.head, up, upgrade.socket, upgrade.head, outHeaders, prep.upgrade, tunnels);
         return;
+      }
+      if (responseBuffers !== 0 && hasResponseBody(ctx.method, up.statusCode ?? 0)) {
+        const whole = await readUpTo(up, responseBuffers);
+        if (whole !== null) return sendBuffered(ctx, up, outHeaders, whole);
       }
       await sendResponse(ctx, up, outHeaders, flushesImmediately(flush, outHeaders));
     } finally {
@@ -116,18 +177,25 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
     }
   };
 
-  return async (ctx) => {
+  return async (ctx, next) => {
     const start = Date.now();
     const startNs = process.hrtime.bigint();
-    const prep = prepareRequest(ctx, rewrite, trustedPeer(ctx));
+    const trusted = trustedPeer(ctx);
+    const prep = (fastOK ? fastRequest(ctx, rewrite, trusted) : null) ?? prepareRequest(ctx, rewrite, trusted);
     let failed = 0;
     let lastErr: unknown = null;
     try {
+      // request_buffers: a body read whole goes with a Content-Length, and can be sent again on a retry.
+      const body = requestBuffers !== 0 && prep.hasBody && !('lines' in prep) ? await bufferRequestBody(ctx.req, prep.headers, requestBuffers) : null;
       for (;;) {
         let err: unknown;
-        let pool: Upstream[];
+        let pool: Upstream[] | null = null;
+        if (dynamic !== null) {
+          const d = dynamicPool(dynamic, ctx, failed > 0);
+          pool = d instanceof Promise ? await d : d;
+        }
         try {
-          pool = sources.map((s) => s.resolve(ctx.repl));
+          pool ??= sources.map((s) => s.resolve(ctx.repl));
         } catch (e) {
           throw proxyError(e);
         }
@@ -137,20 +205,29 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
         } else {
           setUpstreamPlaceholders(ctx, u);
           try {
-            await attempt(ctx, u, prep);
+            await ('lines' in prep
+              ? fast!.exchange(ctx, u, prep, responseOptions)
+              : h2 && prep.upgrade === ''
+                ? fast!.exchangePrepared(ctx, u, prep, headerUp, responseOptions)
+                : attempt(ctx, u, prep, next, body));
             return;
           } catch (e) {
+            // handle_response's routes (or what follows them) failed: the upstream answered, so no retry, no failure counted.
+            if (e instanceof ResponseRouteError) throw e.inner;
             // Part of the response is out: the server cuts the connection (nothing can follow).
             if (ctx.w.headersSent) throw e;
             // The client is gone: no one to answer or retry for.
             if (e instanceof AbortRequest || ctx.req.socket?.destroyed) throw new AbortRequest();
+            // The client's body failed (request_body's 413): its answer, not the upstream's fault.
+            if (clientBodyError(e) !== null) throw e;
             err = e;
-            health.countFailure(u);
+            // The upstream did answer: only its answer asked for another try.
+            if (!(e instanceof RetryableResponse)) health.countFailure(u);
           }
         }
         lastErr = err;
         failed++;
-        if (!(await tryAgain(retry, start, failed, err, prep.method, prep.hasBody, () => ctx.req.socket?.destroyed === true))) break;
+        if (!(await tryAgain(retry, start, failed, err, prep.method, prep.hasBody && body === null, () => ctx.req.socket?.destroyed === true, retryMatch, ctx))) break;
       }
       throw proxyError(lastErr);
     } finally {

@@ -66,6 +66,18 @@ export class HeaderMap implements HeaderStore {
     return [...this.fields.values()].map((f) => [f.name, f.values]);
   }
 
+  /** For undici: [name, value, ...], one pair per value, Host first (undici takes it as the authority). */
+  toLines(): string[] {
+    const out: string[] = [];
+    const host = this.fields.get('host');
+    if (host !== undefined) out.push(host.name, host.values[0]!);
+    for (const [l, f] of this.fields) {
+      if (l === 'host') continue;
+      for (const v of f.values) out.push(f.name, v);
+    }
+    return out;
+  }
+
   /** For http.request: one entry per field, arrays for repeated fields. */
   toOutgoing(): OutgoingHttpHeaders {
     const out: OutgoingHttpHeaders = {};

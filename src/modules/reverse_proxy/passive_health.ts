@@ -30,8 +30,11 @@ export function compilePassiveHealth(p: PassiveHealthSettings | null): PassiveHe
   const { failDuration, maxFails, unhealthyStatus: codes, unhealthyLatency: slow, unhealthyRequestCount: maxRequests } = p;
   const countFailure = (u: Upstream) => {
     if (failDuration === 0) return;
-    u.fails++;
-    setTimeout(() => u.fails--, failDuration).unref();
+    // The count is the server's (every worker sees it); the expiry is this
+    // worker's timer, and if the worker dies first the supervisor takes its
+    // failures back out (SharedTable.clearColumn).
+    u.countFail();
+    setTimeout(() => u.forgetFail(), failDuration).unref();
   };
   return {
     countFailure,

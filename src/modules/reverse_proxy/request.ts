@@ -25,6 +25,8 @@ export interface PreparedRequest {
 export interface RewriteConfig {
   method: Template | null;
   uri: Template | null;
+  /** `method GET|HEAD` (forward_auth's): a request it changes goes without its body, which later handlers can still read. */
+  dropsBody: boolean;
 }
 
 /** The decoded `rewrite` (method, uri; '' when unset), compiled once. */
@@ -32,6 +34,7 @@ export function compileProxyRewrite(cfg: { method: string; uri: string }): Rewri
   return {
     method: cfg.method !== '' ? compileTemplate(cfg.method, 'empty') : null,
     uri: cfg.uri !== '' ? compileTemplate(cfg.uri, 'empty') : null,
+    dropsBody: cfg.method === 'GET' || cfg.method === 'HEAD',
   };
 }
 
@@ -58,7 +61,21 @@ export function prepareRequest(ctx: Ctx, rewrite: RewriteConfig, trusted: boolea
   if (host !== '') h.set('Host', [host]);
   else h.del('host');
   setForwardedHeaders(h, ctx, trusted, host);
+  const { method, path } = requestTarget(ctx, rewrite);
 
+  const te = req.headers['transfer-encoding'];
+  const cl = req.headers['content-length'];
+  let hasBody = te !== undefined || (cl !== undefined && cl !== '0');
+  // Caddy's prepareRequest: a rewrite to GET or HEAD that changed the request sends no body (nor its length).
+  if (hasBody && rewrite.dropsBody && (method !== ctx.method || path !== requestURI(ctx.path, ctx.rawPath, ctx.query))) {
+    hasBody = false;
+    h.del('content-length');
+  }
+  return { method, path, headers: h, upgrade, hasBody };
+}
+
+/** The method and request-target sent upstream: the request's, after `rewrite`. */
+export function requestTarget(ctx: Ctx, rewrite: RewriteConfig): { method: string; path: string } {
   let method = ctx.method;
   let path = requestURI(ctx.path, ctx.rawPath, ctx.query);
   if (rewrite.method !== null) method = rewrite.method(ctx.repl).toUpperCase();
@@ -72,9 +89,5 @@ export function prepareRequest(ctx: Ctx, rewrite: RewriteConfig, trusted: boolea
     const query = q < 0 ? curQuery : uri.slice(q + 1);
     path = (p === '' ? curPath : p) + (query !== '' ? `?${query}` : '');
   }
-
-  const te = req.headers['transfer-encoding'];
-  const cl = req.headers['content-length'];
-  const hasBody = te !== undefined || (cl !== undefined && cl !== '0');
-  return { method, path, headers: h, upgrade, hasBody };
+  return { method, path };
 }

@@ -6,7 +6,7 @@
  * a `Server` header appears twice, as it does behind Caddy.
  */
 import type { IncomingMessage } from 'node:http';
-import type { CompiledHeaderOps } from '../../core/header_ops.js';
+import { canonicalKey, type CompiledHeaderOps } from '../../core/header_ops.js';
 import { detectContentType } from '../../go/sniff.js';
 import type { Ctx } from '../../core/types.js';
 import { HeaderMap } from './header_map.js';
@@ -16,14 +16,19 @@ import { removeHopHeaders } from './hop.js';
 export function setResponsePlaceholders(ctx: Ctx, res: IncomingMessage, headers: HeaderMap): void {
   const { repl } = ctx;
   repl.set('http.reverse_proxy.status_code', res.statusCode ?? 0);
-  repl.set('http.reverse_proxy.status_text', res.statusMessage ?? '');
-  for (const [name, values] of headers.entries()) repl.set(`http.reverse_proxy.header.${name}`, values.join(','));
+  // Go's Response.Status, which Caddy puts here: the code and the reason ("404 Not Found").
+  repl.set('http.reverse_proxy.status_text', res.statusMessage ? `${res.statusCode ?? 0} ${res.statusMessage}` : String(res.statusCode ?? 0));
+  // Go's header map holds canonical names, so {http.reverse_proxy.header.Content-Type} finds `content-type`.
+  for (const [name, values] of headers.entries()) repl.set(`http.reverse_proxy.header.${canonicalKey(name)}`, values.join(','));
 }
 
 /** Response headers as they go to the client; hop-by-hop removed, header_down applied. */
 export function responseHeaders(ctx: Ctx, res: IncomingMessage, ops: CompiledHeaderOps | null): HeaderMap {
   const h = HeaderMap.fromRaw(res.rawHeaders);
+  const announced = h.get('trailer');
   removeHopHeaders(h);
+  // Trailer is hop-by-hop; announced again for a body that can carry trailers.
+  if (announced !== undefined && h.get('content-length') === undefined) h.set('Trailer', [announced.join(', ')]);
   setResponsePlaceholders(ctx, res, h);
   ops?.apply(h, ctx.repl);
   return h;
@@ -91,6 +96,12 @@ export function sendResponse(ctx: Ctx, up: IncomingMessage, h: HeaderMap, flush:
       }
     });
     up.on('end', () => {
+      const raw = up.rawTrailers;
+      if (raw.length > 0 && !h.get('content-length')) {
+        const t: Record<string, string> = {};
+        for (let i = 0; i + 1 < raw.length; i += 2) t[raw[i]!] = raw[i + 1]!;
+        w.addTrailers(t);
+      }
       w.end();
       finish();
     });

@@ -5,9 +5,13 @@
  * available: a 503, or a retry).
  */
 import { createHash, createHmac } from 'node:crypto';
+import { isPrimaryWorker, provisionKey, sharedEntry } from '../../core/shared/index.js';
 import type { Ctx } from '../../core/types.js';
 import type { SelectionPolicy } from './config_selection.js';
 import type { Upstream } from './upstreams.js';
+import { queryPolicy } from './selection_query.js';
+import { randomChoose } from './selection_random_choose.js';
+import { weightedRoundRobin } from './selection_weighted.js';
 
 export type Selector = (pool: readonly Upstream[], ctx: Ctx) => Upstream | null;
 
@@ -25,14 +29,26 @@ export const randomSelect: Selector = (pool) => {
 
 const firstSelect: Selector = (pool) => pool.find((u) => u.available()) ?? null;
 
+/**
+ * A policy's counter, one per handler for the whole server: with `workers N`
+ * every worker adds to the same shared cell, so requests from any worker
+ * take the next place in one rotation. Keyed by the policy's place in the
+ * config (the same in every worker); starts again at 0 with each config, as
+ * a new handler's does in Caddy (reset once, by the primary worker).
+ */
+function sharedCounter(kind: string): () => number {
+  const e = sharedEntry(provisionKey(kind));
+  if (isPrimaryWorker()) e.setCell(0, 0);
+  return () => e.addCell(0, 1) >>> 0;
+}
+
 function roundRobin(): Selector {
-  let robin = 0;
+  const next = sharedCounter('round_robin');
   return (pool) => {
     const n = pool.length;
     for (let i = 0; i < n; i++) {
       // Caddy increments before indexing, so the first request goes to the second upstream.
-      robin = (robin + 1) >>> 0;
-      const u = pool[robin % n]!;
+      const u = pool[next() % n]!;
       if (u.available()) return u;
     }
     return null;
@@ -99,7 +115,7 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
-function cookiePolicy(name: string, secret: string, fallback: Selector): Selector {
+function cookiePolicy(name: string, secret: string, fallback: Selector, maxAge: number): Selector {
   const hashOf = (s: string) => (secret === '' ? createHash('sha256').update(s).digest('hex') : createHmac('sha256', secret).update(s).digest('hex'));
   const hashes = new WeakMap<Upstream, string>();
   const hashFor = (u: Upstream) => {
@@ -116,6 +132,7 @@ function cookiePolicy(name: string, secret: string, fallback: Selector): Selecto
     const u = fallback(pool, ctx);
     if (u !== null) {
       let cookie = `${name}=${hashFor(u)}; Path=/`;
+      if (maxAge > 0) cookie += `; Max-Age=${maxAge}`;
       if (ctx.scheme === 'https') cookie += '; Secure; SameSite=None';
       ctx.w.appendHeader('Set-Cookie', cookie);
     }
@@ -142,13 +159,20 @@ export function compileSelection(cfg: SelectionPolicy): Selector {
       return (pool, ctx) => hostByHashing(pool, ctx.req.url ?? '/');
     case 'header': {
       const field = cfg.field;
+      const fallback = compileSelection(cfg.fallback);
       return (pool, ctx) => {
         const v = ctx.req.headersDistinct[field]?.[0];
-        // Caddy falls back to random when the request lacks the field.
-        return v === undefined || v === '' ? randomSelect(pool, ctx) : hostByHashing(pool, v);
+        // Without the field, the fallback policy (random unless named) decides.
+        return v === undefined || v === '' ? fallback(pool, ctx) : hostByHashing(pool, v);
       };
     }
     case 'cookie':
-      return cookiePolicy(cfg.name, cfg.secret, randomSelect);
+      return cookiePolicy(cfg.name, cfg.secret, compileSelection(cfg.fallback), cfg.maxAge);
+    case 'weighted_round_robin':
+      return weightedRoundRobin(cfg.weights, sharedCounter('weighted_round_robin'));
+    case 'random_choose':
+      return randomChoose(cfg.choose);
+    case 'query':
+      return queryPolicy(cfg.key, compileSelection(cfg.fallback), hostByHashing);
   }
 }

@@ -48,7 +48,8 @@ export class Transport {
     if (a !== undefined) return a;
     const opts = {
       keepAlive: this.cfg.keepAlive,
-      maxFreeSockets: this.cfg.maxIdlePerHost,
+      // Unset: keep every socket that was in use, so steady load opens none.
+      maxFreeSockets: this.cfg.maxIdlePerHost || Infinity,
       // The agent's timeout applies to idle sockets; requests set their own (none).
       timeout: this.cfg.idleTimeout,
       scheduling: 'lifo' as const,
@@ -56,7 +57,8 @@ export class Transport {
     if (this.cfg.tls !== null) {
       const host = u.addr.host;
       const servername = this.cfg.tls.serverName || (isIP(host) === 0 ? host : undefined);
-      a = new HttpsAgent({ ...opts, rejectUnauthorized: !this.cfg.tls.insecureSkipVerify, servername });
+      const { ca, cert, key } = this.cfg.tls;
+      a = new HttpsAgent({ ...opts, rejectUnauthorized: !this.cfg.tls.insecureSkipVerify, servername, ...(ca && { ca }), ...(cert && key && { cert, key }) });
     } else {
       a = new HttpAgent(opts);
     }

@@ -3,14 +3,16 @@
  * the upstream answers 101, the client gets that head, and the two sockets
  * are piped both ways until either side closes or ends its half: then both
  * are closed, as Caddy's handleUpgradeResponse returns when the first of its
- * two copies ends.
+ * two copies ends. tunnels.ts says when else they close.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { goStatusText } from '../../go/statustext.js';
+import { onServerClose } from '../../core/tunnels.js';
 import type { HeaderMap } from './header_map.js';
+import { sayGoingAway, type Tunnels } from './tunnels.js';
 
-export function tunnel(client: Duplex, clientHead: Buffer, up: IncomingMessage, upSocket: Duplex, upHead: Buffer, h: HeaderMap, upgrade: string): Promise<void> {
+export function tunnel(client: Duplex, clientHead: Buffer, up: IncomingMessage, upSocket: Duplex, upHead: Buffer, h: HeaderMap, upgrade: string, tunnels: Tunnels): Promise<void> {
   // The Upgrade pair is hop-by-hop and was removed with the others: put it back.
   h.set('Connection', ['Upgrade']);
   h.set('Upgrade', [up.headers.upgrade ?? upgrade]);
@@ -22,13 +24,25 @@ export function tunnel(client: Duplex, clientHead: Buffer, up: IncomingMessage, 
   if (clientHead.length > 0) upSocket.write(clientHead);
   return new Promise((resolve) => {
     let closed = false;
+    let timer: NodeJS.Timeout | undefined;
     const close = () => {
       if (closed) return;
       closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      forget();
       client.destroy();
       upSocket.destroy();
       resolve();
     };
+    // Caddy's isWebsocket: only WebSockets get a close frame when the server closes the tunnel.
+    const websocket = upgrade.toLowerCase() === 'websocket';
+    const goodbye = () => {
+      if (websocket) sayGoingAway(client, upSocket);
+      close();
+    };
+    const forget = tunnels.add(goodbye);
+    onServerClose(client, goodbye);
+    if (tunnels.streamTimeout > 0) timer = setTimeout(close, tunnels.streamTimeout);
     // What was read is still written out; then both go, even if the other
     // peer never answers the half-close (a tunnel left half-open would hold
     // its request, and with it the config's graceful stop, forever).

@@ -271,13 +271,15 @@ describe('listener addresses', () => {
     }
   });
 
-  it('where Caddy would serve HTTPS, tsweb serves HTTP and says so', async () => {
+  it('where Caddy would serve HTTPS (a public name), tsweb serves HTTPS and manages the certificate over ACME', async () => {
     const logs = logCollector();
-    const r = new Runtime({ log: logs.log });
+    // The ACME CA is a loopback port nobody listens on: nothing leaves the machine.
+    const env = { ...process.env, XDG_DATA_HOME: mkdtempSync(join(tmpdir(), 'tsweb-server-acme-')), TSWEB_ACME_CA: `https://127.0.0.1:${await freePort()}/dir` };
+    const r = new Runtime({ log: logs.log, env });
     try {
       await r.load({ apps: { http: { http_port: 1, servers: { s: { listen: ['127.0.0.1:0'], routes: [{ match: [{ host: ['example.com'] }], handle: [respond('secure?')] }] } } } } });
-      const warning = logs.lines.find((l) => l.level === 'warn' && /TLS is not implemented yet/.test(l.msg));
-      expect(warning?.fields).toMatchObject({ server_name: 's', addresses: ['127.0.0.1:0'] });
+      expect(logs.lines.some((l) => /TLS is not implemented yet/.test(l.msg))).toBe(false);
+      expect(logs.lines.find((l) => l.msg === 'enabling automatic TLS certificate management')?.fields).toMatchObject({ domains: ['example.com'] });
       expect(logs.lines.find((l) => l.msg === 'server running')?.fields).toMatchObject({ name: 's', listen: [expect.stringMatching(/^127\.0\.0\.1:\d+$/)] });
     } finally {
       await r.stop();

@@ -5,7 +5,7 @@ import { request, Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Runtime } from '../../../src/runtime/runtime.js';
 import { validateConfig } from '../../../src/runtime/validate.js';
 import { freePort } from '../../support/free_port.js';
@@ -72,10 +72,12 @@ describe('HTTPS from the tls app', () => {
     }
   });
 
-  it('chooses certificates by SNI: exact, wildcard, manual; ACME names get none and a warning', async () => {
+  it('chooses certificates by SNI: exact, wildcard, manual; an ACME name has none until its CA answers', async () => {
     const port = await freePort();
     const lines: string[] = [];
-    const r = new Runtime({ env, log: (_l, _g, msg, f) => lines.push(`${msg} ${JSON.stringify(f)}`) });
+    // A CA nobody listens on (loopback): the ACME name's attempts fail and are retried, logged.
+    const acmeEnv = { ...env, TSWEB_ACME_CA: `https://127.0.0.1:${await freePort()}/directory` };
+    const r = new Runtime({ env: acmeEnv, log: (_l, _g, msg, f) => lines.push(`${msg} ${JSON.stringify(f)}`) });
     try {
       await r.load({
         apps: {
@@ -97,7 +99,7 @@ describe('HTTPS from the tls app', () => {
       expect(w.socket.getPeerCertificate().subjectaltname).toBe('DNS:*.w.example.com');
       expect((await get(port, 'manual.test', { ca: readFileSync(join(dir, 'man.crt')) })).body).toBe('m');
       await expect(get(port, 'pub.example.com')).rejects.toThrow();
-      expect(lines.some((l) => l.startsWith('ACME is not implemented yet') && l.includes('pub.example.com'))).toBe(true);
+      await vi.waitFor(() => expect(lines.some((l) => l.startsWith('could not get certificate from issuer') && l.includes('pub.example.com'))).toBe(true), { timeout: 10_000 });
     } finally {
       await r.stop();
     }

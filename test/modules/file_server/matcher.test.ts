@@ -68,6 +68,21 @@ describe('file matcher', () => {
     expect(() => matcher('file', { try_policy: 'random' })).toThrow('unknown try policy random');
   });
 
+  it('first_exist_fallback (php_fastcgi) takes the last entry unchecked, if it is there at all', async () => {
+    const files = ['{http.request.uri.path}', '{http.request.uri.path}/index.php', 'index.php'];
+    use({ try_files: files, try_policy: 'first_exist_fallback', split_path: ['.php'] });
+    expect(await rawJSON(ts.port, '/small.txt')).toBe('/small.txt|file|');
+    // A directory is not a file for the earlier entries; the front controller answers.
+    expect(await rawJSON(ts.port, '/docs')).toBe('/index.php|file|');
+    expect(await rawJSON(ts.port, '/blog/2024/hello?x=1')).toBe('/index.php|file|');
+    // Caddy calls the fallback a file without the strict check: here a directory.
+    use({ try_files: ['/nope', '/docs'], try_policy: 'first_exist_fallback' });
+    expect(await rawJSON(ts.port, '/')).toBe('/docs|file|');
+    // Expanding the fallback is a glob, so a missing fallback matches nothing.
+    use({ try_files: ['/nope', '/absent.php'], try_policy: 'first_exist_fallback' });
+    expect(await rawJSON(ts.port, '/')).toBe(false);
+  });
+
   it('split_path tries the script and keeps the remainder', async () => {
     use({ split_path: ['.php'] });
     expect(await rawJSON(ts.port, '/index.php/some/path')).toBe('/index.php|file|/some/path');

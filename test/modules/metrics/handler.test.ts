@@ -128,6 +128,8 @@ describe('per_host and the deprecated server option', () => {
       'srvH',
       [scrapeRoute, { match: [{ host: ['a.example'] }], handle: [respond('a')] }, { handle: [respond('any')] }],
       { metrics: { per_host: true } },
+      // Plain HTTP on purpose: with automatic HTTPS a public name's port serves TLS (its certificate over ACME).
+      { automatic_https: { disable: true } },
     );
     try {
       await send(s.port, '/', { headers: { Host: 'a.example' } });

@@ -12,7 +12,12 @@ describe('reverse_proxy config errors name the JSON path', () => {
     ['an unknown handler field', { upstream: [] }, 'json: unknown field "upstream"'],
     ['an unknown transport field', { transport: { protocol: 'http', dial_timout: '1s' } }, 'transport: json: unknown field "dial_timout"'],
     ['an unknown selection policy field', { load_balancing: { selection_policy: { policy: 'cookie', nmae: 'x' } } }, 'load_balancing.selection_policy: json: unknown field "nmae"'],
-    ['a Caddy field tsweb does not run yet', { stream_timeout: '1m' }, 'reverse_proxy: stream_timeout is not supported by tsweb yet'],
+    ['a Caddy field tsweb does not run yet', { circuit_breaker: { type: 'local' } }, 'reverse_proxy: circuit_breaker is not supported by tsweb yet'],
+    ['a dynamic source Caddy lacks', { dynamic_upstreams: { source: 'consul' } }, 'loading dynamic upstream source module: unknown module: http.reverse_proxy.upstreams.consul'],
+    ['a bad weight', { load_balancing: { selection_policy: { policy: 'weighted_round_robin', weights: [1, -1] } } }, 'weight of an upstream cannot be negative'],
+    ['random_choose below 2', { load_balancing: { selection_policy: { policy: 'random_choose', choose: 1 } } }, 'choose must be at least 2'],
+    ['query without a key', { load_balancing: { selection_policy: { policy: 'query' } } }, 'query key is required'],
+    ['a wrong type in stream_timeout', { stream_timeout: true }, 'stream_timeout'],
   ])('%s', (_name, fields, message) => {
     expect(() => validateConfig(proxy(fields))).toThrow(chain + message);
   });

@@ -1,0 +1,46 @@
+/**
+ * One expression compiled at load: placeholders rewritten, parsed (matcher
+ * functions provisioned), type-checked, and required to be a bool, with
+ * cel-go's error shape ("ERROR: <input>:1:6: ..." and the line with a
+ * caret) after Caddy's "compiling CEL program: ".
+ */
+import { type ParseResult, ParseError, TypeError as CelTypeError } from '@marcbachmann/cel-js';
+import { celEnvironment, type BuildContext, withBuild } from './cel.js';
+import { rewriteEmptyCalls } from './empty_calls.js';
+import { celFunctionNames } from './functions.js';
+import { celIssue } from './issue.js';
+import { expandPlaceholders } from './placeholders.js';
+
+/** Evaluates the expression with `{req: ctx}`; throws on evaluation errors. */
+export type Program = ParseResult;
+
+function issueOf(err: ParseError | CelTypeError, source: string): string {
+  const offset = err.range?.start ?? err.node?.pos ?? 0;
+  // The library's syntax errors read "Unexpected token: AND"; cel-go's start "Syntax error:". Matcher-argument errors are Caddy's own words.
+  const message = err instanceof ParseError && err.code !== 'matcher_argument' ? `Syntax error: ${err.summary}` : err.summary;
+  return celIssue(source, offset, message);
+}
+
+export function compileExpression(expr: string, build: BuildContext): Program {
+  const expanded = expandPlaceholders(expr);
+  let source: string;
+  let program: ParseResult;
+  try {
+    source = rewriteEmptyCalls(expanded, celFunctionNames);
+  } catch (err) {
+    throw new Error(`compiling CEL program: ${(err as Error).message}`);
+  }
+  try {
+    program = withBuild(build, () => celEnvironment().parse(source));
+  } catch (err) {
+    if (err instanceof ParseError) throw new Error(`compiling CEL program: ${issueOf(err, source)}`);
+    throw new Error(`compiling CEL program: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const checked = program.check();
+  if (!checked.valid) {
+    const err = checked.error!;
+    throw new Error(`compiling CEL program: ${err instanceof ParseError || err instanceof CelTypeError ? issueOf(err, source) : String(err)}`);
+  }
+  if (checked.type !== 'bool') throw new Error(`CEL request matcher expects return type of bool, not ${checked.type}`);
+  return program;
+}

@@ -1,0 +1,219 @@
+/**
+ * The `http` transport over undici: a dispatcher per upstream and a
+ * dispatch handler that writes the upstream's response straight into the
+ * ResponseWriter, with no ClientRequest, IncomingMessage or stream in
+ * between.
+ *
+ * HTTP/1.1 (the hot path): a Pool with as many connections as requests in
+ * flight, each kept idle for idle_timeout, so steady load opens none; it
+ * carries the requests without a body or upgrade (the rest goes through
+ * transport.ts, node:http). HTTP/2 (`versions`): over TLS a Pool that
+ * negotiates h2 by ALPN (or offers only h2), in plain text one h2c session
+ * per upstream (prior knowledge) with its streams multiplexed; these carry
+ * every request but upgrades, bodies streamed both ways and trailers passed
+ * on (gRPC).
+ *
+ * Errors are classified as transport.ts does: nothing written yet (undici
+ * never started the request on a connection) is a DialError, safe to retry;
+ * the response header timeout is an UpstreamTimeout (504).
+ */
+import type { Dispatcher } from 'undici';
+import { isIP } from 'node:net';
+import type { CompiledHeaderOps } from '../../core/header_ops.js';
+import { AbortRequest } from '../../core/errors.js';
+import { HandlerError, type Ctx } from '../../core/types.js';
+import { goErrnoText } from '../../go/errno.js';
+import { ClientBodyError } from './body_pipe.js';
+import type { TransportSettings } from './config_transport.js';
+import type { PreparedRequest } from './request.js';
+import type { FastRequest } from './request_headers.js';
+import { headerLines, ResponseHead, type ResponseOptions } from './response_head.js';
+import { DialError, UpstreamTimeout } from './transport.js';
+import { Client, H2CClient, Pool } from './undici_lib.js';
+import type { Upstream } from './upstreams.js';
+
+type DispatchController = Dispatcher.DispatchController;
+
+/** One try: the response written to ctx.w, or the error the retry rule classifies. */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: DispatchController | null = null;
+  /** The client went away (an abort that came before undici handed us a controller). */
+  private gone = false;
+  private settled = false;
+  private head: ResponseHead | null = null;
+  private readonly sent = process.hrtime.bigint();
+  resolve!: () => void;
+  reject!: (err: unknown) => void;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly u: Upstream,
+    private readonly opts: ResponseOptions,
+  ) {}
+
+  /** Bound once per try: the writer's close listener (the client hung up). */
+  readonly onClientGone = (): void => {
+    if (this.ctx.w.writableFinished) return;
+    this.gone = true;
+    const err = new AbortRequest();
+    this.controller?.abort(err);
+    // Past the head there is nobody to answer: done, quietly (as sendResponse does).
+    this.settle(this.head === null ? err : null);
+  };
+
+  private settle(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.ctx.w.offClose(this.onClientGone);
+    this.u.release();
+    if (err === null) this.resolve();
+    else this.reject(err);
+  }
+
+  onRequestStart(controller: DispatchController): void {
+    this.controller = controller;
+    if (this.gone) controller.abort(new AbortRequest());
+  }
+
+  onResponseStart(controller: DispatchController, status: number, headers: unknown, statusText?: string): void {
+    if (status < 200) {
+      // Caddy passes interim responses (103 Early Hints) on as they come; a stray 100 is not the client's business.
+      if (status !== 100 && !this.ctx.w.headersSent) this.interim(status, headerLines(controller.rawHeaders ?? headers));
+      return;
+    }
+    this.head = new ResponseHead(this.ctx, this.opts, this.u, this.sent, status, statusText ?? '', headerLines(controller.rawHeaders ?? headers));
+    this.head.write();
+  }
+
+  /** Go's Got1xxResponse in Caddy: the fields go out with the 1xx, then leave the map again. */
+  private interim(status: number, lines: string[]): void {
+    const { w } = this.ctx;
+    for (let i = 0; i < lines.length; i += 2) w.appendHeader(lines[i]!, lines[i + 1]!);
+    w.writeHead(status);
+    for (let i = 0; i < lines.length; i += 2) w.removeHeader(lines[i]!);
+  }
+
+  /** Made on the first backpressure only: most responses never need it. */
+  private resumeUpstream: (() => void) | null = null;
+
+  onResponseData(controller: DispatchController, chunk: Buffer): void {
+    const head = this.head!;
+    if (head.sniff) head.sniffFrom(chunk);
+    if (!this.ctx.w.write(chunk)) {
+      controller.pause();
+      this.ctx.w.onceDrain((this.resumeUpstream ??= () => controller.resume()));
+    }
+  }
+
+  onResponseEnd(controller: DispatchController, trailers: unknown): void {
+    const raw = controller.rawTrailers ?? trailers;
+    if (raw !== null && raw !== undefined) this.head!.trailers(headerLines(raw));
+    this.ctx.w.end();
+    this.settle(null);
+  }
+
+  onResponseError(_controller: DispatchController, err: Error): void {
+    if (this.settled) return;
+    if (err instanceof AbortRequest) return this.settle(err);
+    // The client's body failed (request_body's 413): its answer, not the upstream's fault.
+    if (err instanceof HandlerError) return this.settle(new ClientBodyError(err));
+    const code = (err as NodeJS.ErrnoException).code;
+    if (this.controller === null) {
+      const timeout = code === 'UND_ERR_CONNECT_TIMEOUT';
+      return this.settle(new DialError(`dial tcp ${this.u.dial}: ${timeout ? 'i/o timeout' : (goErrnoText(code) ?? err.message)}`, timeout));
+    }
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') return this.settle(new UpstreamTimeout('net/http: timeout awaiting response headers'));
+    if (this.head !== null) return this.settle(new Error(`reading from upstream: ${err.message}`));
+    this.settle(err);
+  }
+}
+
+/** Streams an HTTP/2 session carries at once before undici opens another connection. */
+const H2_STREAMS = 100;
+
+/** Dispatchers per upstream for one handler; closed when the config goes away. */
+export class UndiciTransport {
+  private readonly dispatchers = new Map<Upstream, Dispatcher>();
+
+  constructor(private readonly cfg: TransportSettings) {}
+
+  private dispatcherFor(u: Upstream): Dispatcher {
+    return this.dispatchers.get(u) ?? this.newDispatcher(u);
+  }
+
+  private newDispatcher(u: Upstream): Dispatcher {
+    const { cfg } = this;
+    const { addr } = u;
+    const tls = cfg.tls;
+    const hostport = u.hostport.startsWith(':') ? `localhost${u.hostport}` : u.hostport;
+    const origin = addr.network === 'unix' ? 'http://localhost' : `${tls === null ? 'http' : 'https'}://${hostport}`;
+    const connect: Record<string, unknown> = {};
+    if (addr.network === 'unix') connect.socketPath = addr.path;
+    if (tls !== null) {
+      connect.rejectUnauthorized = !tls.insecureSkipVerify;
+      const host = addr.host;
+      const servername = tls.serverName || (isIP(host) === 0 && host !== '' ? host : undefined);
+      if (servername !== undefined) connect.servername = servername;
+      if (cfg.http2 === 'only') connect.ALPNProtocols = ['h2'];
+      if (tls.ca !== null) connect.ca = tls.ca;
+      if (tls.cert !== null && tls.key !== null) {
+        connect.cert = tls.cert;
+        connect.key = tls.key;
+      }
+    }
+    const common = {
+      connectTimeout: cfg.dialTimeout,
+      // Caddy waits for headers only as long as response_header_timeout says (none by default), and bodies forever.
+      headersTimeout: cfg.responseHeaderTimeout,
+      bodyTimeout: 0,
+      keepAliveTimeout: cfg.idleTimeout,
+      keepAliveMaxTimeout: cfg.idleTimeout,
+      connect,
+    };
+    let d: Dispatcher;
+    if (cfg.http2 === 'h2c') {
+      d = new H2CClient(origin, { ...common, maxConcurrentStreams: H2_STREAMS, pipelining: H2_STREAMS });
+    } else if (cfg.http2 === 'only') {
+      d = new Client(origin, { ...common, allowH2: true, maxConcurrentStreams: H2_STREAMS, pipelining: H2_STREAMS });
+    } else {
+      // Unlimited connections, each kept while requests come: the pool grows to the load and churns none.
+      // With ALPN the upstream may still pick HTTP/1.1, which must not be pipelined: one request per connection at a time.
+      d = new Pool(origin, { ...common, connections: null, pipelining: 1, allowH2: cfg.http2 === 'alpn' });
+    }
+    this.dispatchers.set(u, d);
+    return d;
+  }
+
+  private dispatch(ctx: Ctx, u: Upstream, method: string, path: string, headers: string[], body: NodeJS.ReadableStream | null, opts: ResponseOptions): Promise<void> {
+    const ex = new Exchange(ctx, u, opts);
+    const done = new Promise<void>((resolve, reject) => {
+      ex.resolve = resolve;
+      ex.reject = reject;
+    });
+    u.acquire();
+    ctx.w.onClose(ex.onClientGone);
+    this.dispatcherFor(u).dispatch({ method, path, headers, reset: !this.cfg.keepAlive, body: body as Dispatcher.DispatchOptions['body'] }, ex);
+    return done;
+  }
+
+  /** One try of a request without a body (request_headers.ts); resolves once the client has the whole response. */
+  exchange(ctx: Ctx, u: Upstream, r: FastRequest, opts: ResponseOptions): Promise<void> {
+    const headers = r.lines[0] === 'Host' ? r.lines : ['Host', u.hostport, ...r.lines];
+    return this.dispatch(ctx, u, r.method, r.path, headers, null, opts);
+  }
+
+  /** One try of any request but an upgrade (the HTTP/2 transports), its body streamed from the client. */
+  exchangePrepared(ctx: Ctx, u: Upstream, prep: PreparedRequest, headerUp: CompiledHeaderOps | null, opts: ResponseOptions): Promise<void> {
+    const h = prep.headers.clone();
+    if (h.get('host') === undefined) h.set('Host', [u.hostport]);
+    headerUp?.apply(h, ctx.repl);
+    // The client already had its 100 Continue from the server; undici refuses the field.
+    h.del('expect');
+    return this.dispatch(ctx, u, prep.method, prep.path, h.toLines(), prep.hasBody ? ctx.req : null, opts);
+  }
+
+  close(): void {
+    for (const d of this.dispatchers.values()) void d.destroy().catch(() => {});
+    this.dispatchers.clear();
+  }
+}
