@@ -10,6 +10,7 @@
  *   /reverse_proxy/upstreams  every upstream, with fails and health per handler
  *   /metrics                  the process's metrics (src/core/metrics), Prometheus text
  *   /pki/ca/<id>[/certificates]
+ *   /souin-api/souin[/<regexp>]  the cache's keys, GET lists, PURGE drops (souin.ts)
  *
  * Before any route: Caddy's browser mitigations, the Host check against DNS
  * rebinding, and the Origin check (403 with Caddy's messages).
@@ -25,6 +26,7 @@ import { APIError } from './api_error.js';
 import type { AllowedOrigin } from './address.js';
 import { type ConfigManager, makeEtag } from './config_manager.js';
 import { goEncode, goUnmarshal } from './go_json.js';
+import { handleSouin, isSouinPath } from './souin.js';
 
 /** A config adapter's warning, as caddyconfig.Warning marshals it. */
 export interface AdaptWarning {
@@ -207,6 +209,7 @@ export class AdminServer {
     if (path.startsWith('/config/')) return this.handleConfig(req, res, path);
     if (path.startsWith('/id/')) return this.handleConfigID(req, res, path, target);
     if (path.startsWith('/pki/')) return this.handlePKI(req, res, path);
+    if (isSouinPath(path)) return handleSouin(req, res, target, this.deps.log);
     switch (path) {
       case '/stop':
         return this.handleStop(req, res);

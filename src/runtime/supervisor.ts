@@ -27,6 +27,7 @@ import type { JSONObject } from '../core/registry.js';
 import { createArena } from '../core/shared/arena.js';
 import { SharedTable, TABLE_ENTRIES } from '../core/shared/index.js';
 import { setUpstreamStatusSource, type UpstreamStatus } from '../core/upstream_status.js';
+import { type CacheKeysQuery, setCacheKeysSource } from '../modules/cache/stores.js';
 import { isObject } from '../go/json.js';
 import { type ConfigPath, indexIds, LoadError, loadFailure, type LoadOptions, Runtime, type RuntimeOptions } from './runtime.js';
 import { type FromWorker, type ToWorker, WORKER_ENV, WORKER_EXEC_MARKER, type WorkerData } from './supervisor_messages.js';
@@ -122,6 +123,7 @@ export class Supervisor extends Runtime {
   private retired: MetricsSnapshot = { families: [] };
   private readonly gather = () => this.gatherMetrics();
   private readonly upstreamView = () => this.askUpstreams();
+  private readonly cacheKeysView = (q: CacheKeysQuery) => this.askCacheKeys(q);
 
   constructor(opts: SupervisorOptions) {
     super({ log: opts.log, env: opts.env });
@@ -238,6 +240,7 @@ export class Supervisor extends Runtime {
     // The admin API's /metrics and /reverse_proxy/upstreams run here, the handlers in the workers.
     setMetricsGatherer(this.gather);
     setUpstreamStatusSource(this.upstreamView);
+    setCacheKeysSource(this.cacheKeysView);
     settle(true);
     this.wanted = workers;
     await this.resize();
@@ -457,6 +460,7 @@ export class Supervisor extends Runtime {
     this.serving = null;
     setMetricsGatherer(null);
     setUpstreamStatusSource(null);
+    setCacheKeysSource(null);
   }
 
   /**
@@ -494,6 +498,28 @@ export class Supervisor extends Runtime {
       if (r.t === 'collected' && r.upstreams !== undefined) return r.upstreams;
     }
     return [];
+  }
+
+  /**
+   * The admin API's cache listing or purge, sent to every worker (each has
+   * its own stores): the keys any of them matched, each once. A worker that
+   * does not answer in time is left out.
+   */
+  private async askCacheKeys(query: CacheKeysQuery): Promise<string[]> {
+    const replies = await Promise.all(
+      this.liveSlots().map((s) => {
+        const seq = ++this.seq;
+        s.link.send({ t: 'cacheKeys', seq, query });
+        return this.reply(s, seq, ['cacheKeys'], COLLECT_TIMEOUT_MS);
+      }),
+    );
+    const keys = new Set<string>();
+    for (const r of replies) {
+      if (r.t !== 'cacheKeys') continue;
+      if (r.error !== undefined) throw new Error(r.error);
+      for (const k of r.keys) keys.add(k);
+    }
+    return [...keys].sort();
   }
 
   /** Keeps a stopping worker's counters and histograms in the server's totals. */

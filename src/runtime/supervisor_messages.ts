@@ -12,6 +12,7 @@ import type { MetricsSnapshot } from '../core/metrics/registry.js';
 import type { JSONObject } from '../core/registry.js';
 import type { SharedTableInit } from '../core/shared/index.js';
 import type { UpstreamStatus } from '../core/upstream_status.js';
+import type { CacheKeysQuery } from '../modules/cache/stores.js';
 
 export type ToWorker =
   | { t: 'load'; seq: number; config: JSONObject; configFiles: string[]; commit: boolean }
@@ -20,6 +21,8 @@ export type ToWorker =
   | { t: 'stop' }
   /** The admin API or a scrape wants this worker's figures (the supervisor merges them). */
   | { t: 'collect'; seq: number; what: 'metrics' | 'upstreams' }
+  /** The admin API's cache listing or purge (src/modules/cache/stores.ts): every worker holds its own stores. */
+  | { t: 'cacheKeys'; seq: number; query: CacheKeysQuery }
   /** The answer to a worker's `gather`: every worker's metrics merged (null: none could be had). */
   | { t: 'gathered'; seq: number; snapshot: MetricsSnapshot | null };
 
@@ -32,6 +35,8 @@ export type FromWorker =
   /** Its config has stopped; `metrics`: its counters, which the supervisor keeps adding to the server's. */
   | { t: 'stopped'; metrics?: MetricsSnapshot }
   | { t: 'collected'; seq: number; metrics?: MetricsSnapshot; upstreams?: UpstreamStatus[] }
+  /** The keys this worker's stores matched (and purged, if asked); `error`: a pattern that does not compile. */
+  | { t: 'cacheKeys'; seq: number; keys: string[]; error?: string }
   /** A `metrics` handler in this worker wants the server's figures. */
   | { t: 'gather'; seq: number };
 

@@ -13,6 +13,7 @@ import type { MetricsSnapshot } from '../core/metrics/registry.js';
 import { joinArena } from '../core/shared/arena.js';
 import { joinSharedTable, type SharedTableInit } from '../core/shared/index.js';
 import { upstreamStatuses } from '../core/upstream_status.js';
+import { localCacheKeys } from '../modules/cache/stores.js';
 import { LoadError, Runtime } from './runtime.js';
 import type { FromWorker, ToWorker, WorkerData } from './supervisor_messages.js';
 
@@ -122,6 +123,13 @@ export function serveAsWorker(port: WorkerPort, opts: WorkerOptions): void {
       case 'collect':
         if (msg.what === 'metrics') port.send({ t: 'collected', seq: msg.seq, metrics: registry.snapshot() });
         else port.send({ t: 'collected', seq: msg.seq, upstreams: upstreamStatuses() });
+        break;
+      case 'cacheKeys':
+        try {
+          port.send({ t: 'cacheKeys', seq: msg.seq, keys: localCacheKeys(msg.query) });
+        } catch (err) {
+          port.send({ t: 'cacheKeys', seq: msg.seq, keys: [], error: (err as Error).message });
+        }
         break;
       case 'gathered':
         gathering.get(msg.seq)?.(msg.snapshot);

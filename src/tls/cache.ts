@@ -43,6 +43,13 @@ export class CertCache {
     return null;
   }
 
+  /** Every certificate once (one is filed under each of its names). */
+  certificates(): Set<Certificate> {
+    const out = new Set<Certificate>();
+    for (const list of this.byName.values()) for (const c of list) out.add(c);
+    return out;
+  }
+
   /** Whether any certificate passes filter (a server with policies but no names still has something to serve). */
   some(filter: CertFilter = any): boolean {
     for (const list of this.byName.values()) if (list.some(filter)) return true;

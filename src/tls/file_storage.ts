@@ -23,6 +23,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type KeyInfo, type LockOptions, NotExistError, type Storage } from './storage.js';
 import { safe } from './storage_keys.js';
 
+/** Writes go to `.<random hex>.tmp` beside the file, then rename over it. */
+const TEMP_SUFFIX = '.tmp';
+const TEMP_FILE = /^\.[0-9a-f]{12}\.tmp$/;
+
 export interface FileStorageOptions {
   /** How often a held lock's timestamp is rewritten (certmagic's lockFreshnessInterval, 5 s); stale after twice this. */
   lockFreshnessMs?: number;
@@ -83,7 +87,7 @@ export class FileStorage implements Storage {
     const file = this.filename(key);
     const dir = dirname(file);
     await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = join(dir, `.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
     const fh = await fsp.open(tmp, 'wx', 0o600);
     try {
       await fh.writeFile(value);
@@ -151,6 +155,8 @@ export class FileStorage implements Storage {
       }
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const e of entries) {
+        // A process killed between writing and renaming leaves its temp file: never a key.
+        if (TEMP_FILE.test(e.name)) continue;
         const key = keyDir === '' ? e.name : `${keyDir}/${e.name}`;
         keys.push(key);
         if (recursive && e.isDirectory()) await walk(join(dir, e.name), key);

@@ -22,9 +22,11 @@
  * later move to another thread or process. On-demand TLS (on_demand.ts)
  * uses loadStored/obtain/needsRenewal.
  */
+import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { EngineLog } from '../core/log.js';
+import { type CertificateExpiry, registerCertificateExpiry } from '../core/metrics/certificates.js';
 import { loadCertResource, saveCertResource } from './cert_resource.js';
 import { CertCache } from './cache.js';
 import { type Certificate, makeCertificate } from './certificate.js';
@@ -138,6 +140,12 @@ class Policy {
   }
 }
 
+/** The CN of the certificate's issuer (its whole DN when it has no CN). */
+function issuerCommonName(cert: Certificate): string {
+  const dn = new X509Certificate(cert.certPEM).issuer;
+  return /(?:^|\n)CN=([^\n]+)/.exec(dn)?.[1] ?? dn.replaceAll('\n', ', ');
+}
+
 interface Managed {
   policy: Policy;
   /** The issuer of the certificate in the cache (for ARI), when known. */
@@ -168,6 +176,9 @@ export class CertManager {
   private storageInstance: Storage | null;
   private ports: { http: number; https: number } | undefined;
   private removeChallengeSource: (() => void) | null = null;
+  /** Issuer keys of the certificates install() cached (for the expiry metric's label). */
+  private readonly issuerOf = new WeakMap<Certificate, string>();
+  private unregisterExpiry: (() => void) | null = null;
   /** An http app took this manager: it calls manageAsync() once it listens. */
   servedByHTTP = false;
 
@@ -209,12 +220,22 @@ export class CertManager {
     this.ports = { http, https };
   }
 
-  /** Names to have certificates for (automatic HTTPS); a name a manual certificate covers is left alone. */
-  want(names: Iterable<string>): void {
+  /** The config's log (the http app's automatic-HTTPS lines go where the manager's go). */
+  get log(): EngineLog {
+    return this.opts.log;
+  }
+
+  /** Names to have certificates for (automatic HTTPS); a name a loaded certificate covers is left alone unless ignoreLoaded. */
+  want(names: Iterable<string>, opts: { ignoreLoaded?: boolean; server?: string } = {}): void {
     for (const raw of names) {
       const name = raw.toLowerCase();
       if (name === '' || name.includes('{') || this.managed.has(name)) continue;
-      if (this.cache.get(name) !== null) continue;
+      if (this.cache.get(name) !== null && opts.ignoreLoaded !== true) {
+        if (opts.server !== undefined) {
+          this.opts.log('info', 'http.auto_https', 'skipping automatic certificate management because one or more matching certificates are already loaded', { domain: name, server_name: opts.server });
+        }
+        continue;
+      }
       const policy = this.policyFor(name);
       // On-demand names are obtained during handshakes, not at start.
       if (policy.cfg.onDemand === true) continue;
@@ -273,6 +294,8 @@ export class CertManager {
    * http app waits for it before it listens. ACME names wait for manageAsync().
    */
   start(): Promise<void> {
+    // At start, not construction: a config that is only validated never shows its certificates.
+    if (!this.stopped) this.unregisterExpiry ??= registerCertificateExpiry(() => this.expiries());
     this.started ??= (async () => {
       if (this.onDemand !== null) warnUnprotectedOnDemand(this.opts.policies, this.opts.onDemand?.endpoint ?? null, this.opts.log);
       await Promise.all(
@@ -318,7 +341,22 @@ export class CertManager {
     this.maintenance = null;
     this.removeChallengeSource?.();
     this.removeChallengeSource = null;
+    this.unregisterExpiry?.();
+    this.unregisterExpiry = null;
     for (const p of [...this.policies, this.defaultPolicy, this.internal]) p.close();
+  }
+
+  /** The cache's certificates for the expiry metric, read when scraped. */
+  private *expiries(): Iterable<CertificateExpiry> {
+    for (const cert of this.cache.certificates()) {
+      let issuer = this.issuerOf.get(cert);
+      if (issuer === undefined) {
+        // The user's own certificate has no issuer key: name its CA (parsed once).
+        issuer = issuerCommonName(cert);
+        this.issuerOf.set(cert, issuer);
+      }
+      yield { subject: cert.names[0] ?? '', issuer, managed: cert.managed, notAfter: Math.floor(cert.notAfter.getTime() / 1000) };
+    }
   }
 
   /** The handshake's question: the context for a server name under the listener's policies. */
@@ -403,6 +441,7 @@ export class CertManager {
   private install(name: string, cert: Certificate, issuer: Issuer): void {
     if (this.stopped) return;
     this.cache.put(cert);
+    this.issuerOf.set(cert, issuer.issuerKey);
     const m = this.managed.get(name);
     if (m !== undefined) {
       m.cert = cert;

@@ -63,6 +63,14 @@ describe('FileStorage: certmagic layout on disk', () => {
     expect(await s.list('d/', false)).toEqual(['d/a', 'd/b', 'd/c']);
     expect(await s.list('d/b', true)).toEqual([]);
   });
+
+  it('a temp file left by a process killed mid-write is not listed as a key', async () => {
+    const root = tmp();
+    const s = new FileStorage(root);
+    await s.store('d/a', 'x');
+    writeFileSync(join(root, 'd', '.0123456789ab.tmp'), 'half a ke');
+    expect(await s.list('d', true)).toEqual(['d/a']);
+  });
 });
 
 describe('FileStorage: lock files', () => {

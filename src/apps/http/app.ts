@@ -116,7 +116,12 @@ function servesTLS(s: Server, manager: CertManager): boolean {
 /** Tells the manager the names automatic HTTPS wants, then plans the HTTP→HTTPS redirects for the servers that will serve HTTPS. */
 function autoHTTPS(servers: readonly Server[], json: JSONObject, manager: CertManager, httpPort: number, httpsPort: number) {
   manager.setPorts(httpPort, httpsPort);
-  for (const s of servers) if (s.tlsWanted.listen.length > 0) manager.want(s.tlsWanted.hosts);
+  for (const s of servers) {
+    const w = s.tlsWanted;
+    if (w.listen.length === 0) continue;
+    if (w.certsDisabled) manager.log('warn', 'http.auto_https', 'skipping automated certificate management for server because it is disabled', { server_name: s.name });
+    manager.want(w.certHosts, { ignoreLoaded: w.ignoreLoaded, server: s.name });
+  }
   const sources = servers.map((s) => ({
     name: s.name,
     listen: s.listen,

@@ -102,8 +102,14 @@ export interface ServerTLS {
 /** Where Caddy would serve HTTPS for a server, decided from its JSON alone. */
 export interface TLSWanted {
   readonly listen: readonly ListenAddress[];
-  /** The names automatic HTTPS gets certificates for. */
+  /** The names automatic HTTPS serves over TLS (its redirects name them). */
   readonly hosts: readonly string[];
+  /** The names it gets certificates for: hosts less skip_certificates; none with disable_certificates. */
+  readonly certHosts: readonly string[];
+  /** ignore_loaded_certificates: manage a name even when a loaded certificate covers it. */
+  readonly ignoreLoaded: boolean;
+  /** disable_certificates: Caddy warns once per server at start. */
+  readonly certsDisabled: boolean;
   readonly policies: readonly ConnectionPolicy[];
   /** HTTP→HTTPS redirects are wanted (automatic_https neither disable nor disable_redirects). */
   readonly redirects: boolean;
@@ -332,7 +338,18 @@ export function provisionServer(name: string, json: unknown, parent: ProvisionSc
   }
   const skip = new Set(Array.isArray(auto.skip) ? auto.skip.filter((h): h is string => typeof h === 'string') : []);
   const redirects = auto.disable !== true && auto.disable_redirects !== true;
-  const tlsWanted: TLSWanted = { listen: tlsListen, hosts: hosts.filter((h) => !skip.has(h)), policies, redirects };
+  const served = hosts.filter((h) => !skip.has(h));
+  const skipCerts = new Set(Array.isArray(auto.skip_certificates) ? auto.skip_certificates.filter((h): h is string => typeof h === 'string') : []);
+  const certsDisabled = auto.disable_certificates === true;
+  const tlsWanted: TLSWanted = {
+    listen: tlsListen,
+    hosts: served,
+    certHosts: certsDisabled ? [] : served.filter((h) => !skipCerts.has(h)),
+    ignoreLoaded: auto.ignore_loaded_certificates === true,
+    certsDisabled,
+    policies,
+    redirects,
+  };
 
   // Newer Caddy measures each matched top-level and named route, labelled by its first handler.
   const metrics = opts.metrics ?? null;

@@ -9,12 +9,10 @@ import type { Directives } from './cache_control.js';
 import { currentAge, type Timing } from './freshness.js';
 import { parseHttpDate } from './http_date.js';
 import { type Entry, entrySize, normalizeField } from './store.js';
+import { HOP_BY_HOP } from '../../core/hop_headers.js';
 
 /** Not stored: hop-by-hop fields, what the cache computes itself, and cookies (one client's, never another's). */
-const NOT_STORED = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer',
-  'proxy-authenticate', 'proxy-authorization', 'age', 'cache-status', 'x-cache-status', 'set-cookie',
-]);
+const NOT_STORED = new Set([...HOP_BY_HOP, 'age', 'cache-status', 'x-cache-status', 'set-cookie']);
 
 /** Fields a 304 must not change in the stored response (§3.2). */
 const NOT_REFRESHED = new Set(['content-length', 'content-encoding', 'content-range']);

@@ -27,6 +27,7 @@ import { clearHeaders, clientNotModified, makeEntry, refreshed, selectVariant, s
 import { currentAge, keepFor, notStorable, staleOnError, timingOf, usable } from './freshness.js';
 import { cacheKey } from './key.js';
 import { type Entry, MemoryStore } from './store.js';
+import { acquire, type Named, release } from './stores.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const NONE: Directives = new Map();
@@ -98,33 +99,6 @@ class Fetch {
     setCacheStatus(this.w, cache.status, `fwd=${this.fwd}; stored`, this.key, nginx);
     return 'capture';
   }
-}
-
-/** A store and its in-flight fetches, shared by the handlers with one cache_name and kept across reloads (as cache-handler's storages are). */
-interface Named {
-  store: MemoryStore;
-  inflight: Map<string, Promise<void>>;
-  refs: number;
-}
-
-const named = new Map<string, Named>();
-
-function acquire(name: string, budget: number): Named {
-  let n = named.get(name);
-  if (n === undefined) {
-    n = { store: new MemoryStore(budget), inflight: new Map(), refs: 0 };
-    named.set(name, n);
-  }
-  // The newest config's memory_limit wins; a smaller one evicts on the next store.
-  n.store.budget = budget;
-  n.refs++;
-  return n;
-}
-
-function release(name: string, n: Named): void {
-  if (--n.refs > 0) return;
-  n.store.clear();
-  if (named.get(name) === n) named.delete(name);
 }
 
 export class CacheHandler {

@@ -100,6 +100,11 @@ export class MemoryStore {
     this.evict(key);
   }
 
+  /** The primary keys stored, least recently used first. */
+  keys(): IterableIterator<string> {
+    return this.slots.keys();
+  }
+
   delete(key: string): boolean {
     const slot = this.slots.get(key);
     if (slot === undefined) return false;

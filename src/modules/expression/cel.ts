@@ -10,6 +10,7 @@
  */
 import { type ASTNode, Environment } from '@marcbachmann/cel-js';
 import { toGoString } from '../../go/fmt.js';
+import { compileRegexp, type CompiledRegexp } from '../../go/regexp.js';
 import { HandlerError, type Ctx, type Matcher } from '../../core/types.js';
 import { argError, constString } from './ast.js';
 import { celFunctions, type ArgValue, type CelFunction } from './functions.js';
@@ -199,6 +200,25 @@ function replaceN(s: string, from: string, to: string, n: bigint): string {
   return out;
 }
 
+/**
+ * `s.matches(re)` with RE2 (cel-go's engine): the library's own overload
+ * builds a V8 RegExp per call, which backtracks exponentially on patterns
+ * like `^(a+)+$` against a request's path. empty_calls.ts renames the
+ * method to this one before parsing. Patterns are nearly always constants:
+ * a small cache compiles each once.
+ */
+export const RE2_MATCHES = 'matchesRE2';
+const re2Cache = new Map<string, CompiledRegexp>();
+function re2Matches(s: string, pattern: string): boolean {
+  let re = re2Cache.get(pattern);
+  if (re === undefined) {
+    re = compileRegexp(pattern);
+    if (re2Cache.size >= 256) re2Cache.clear();
+    re2Cache.set(pattern, re);
+  }
+  return re.test(s);
+}
+
 /** The library's limit on call arguments, so every arity a call can have gets an overload. */
 const MAX_ARGS = 32;
 
@@ -209,6 +229,7 @@ function createEnvironment(): Environment {
   // cel-go's ext.Strings replace, which Caddy enables and the library lacks.
   env.registerFunction('string.replace(string, string): string', (s: string, from: string, to: string) => s.replaceAll(from, to));
   env.registerFunction('string.replace(string, string, int): string', (s: string, from: string, to: string, n: bigint) => replaceN(s, from, to, n));
+  env.registerFunction(`string.${RE2_MATCHES}(string): bool`, re2Matches);
   for (const fn of celFunctions) {
     // Zero-argument calls never reach a macro; empty_calls.ts settles them before parsing.
     for (let n = 1; n <= MAX_ARGS; n++) {

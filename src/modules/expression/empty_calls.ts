@@ -3,11 +3,14 @@
  * least one argument, so these calls are settled on the text before
  * parsing: `file()` becomes `file({})` (Caddy's expander gives it an empty
  * map: try the request path), and the functions that need arguments fail
- * with Caddy's message at the call. String literals are skipped.
+ * with Caddy's message at the call. The `.matches(` method becomes the
+ * RE2 one (cel.ts RE2_MATCHES). String literals are skipped.
  */
 import { celIssue } from './issue.js';
+import { RE2_MATCHES } from './cel.js';
 
 const callRE = /[A-Za-z_][A-Za-z0-9_]*\(\s*\)/y;
+const matchesCallRE = /^\.matches\s*\(/;
 
 export function rewriteEmptyCalls(source: string, names: ReadonlySet<string>): string {
   let out = '';
@@ -18,6 +21,11 @@ export function rewriteEmptyCalls(source: string, names: ReadonlySet<string>): s
       const end = stringEnd(source, i);
       out += source.slice(i, end);
       i = end;
+      continue;
+    }
+    if (c === '.' && matchesCallRE.test(source.slice(i, i + 40))) {
+      out += `.${RE2_MATCHES}`;
+      i += '.matches'.length;
       continue;
     }
     const prev = i === 0 ? '' : source[i - 1]!;

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import type { Ctx } from '../../core/types.js';
 import { detectContentType } from '../../go/sniff.js';
 import type { HeaderMap } from './header_map.js';
+import { markProxiedResponse } from './via.js';
 
 /**
  * The whole stream when it ends within `limit` bytes (-1: no limit); null
@@ -63,6 +64,7 @@ export function hasResponseBody(method: string, status: number): boolean {
 /** Sends an upstream response whose body was read whole (the writer adds Content-Length). */
 export function sendBuffered(ctx: Ctx, up: IncomingMessage, h: HeaderMap, body: Buffer): void {
   const { w } = ctx;
+  markProxiedResponse(w, up.httpVersion);
   for (const [name, values] of h.entries()) for (const v of values) w.appendHeader(name, v);
   w.statusCode = up.statusCode ?? 502;
   if (up.statusMessage) w.statusMessage = up.statusMessage;

@@ -6,6 +6,7 @@
  */
 import type { Ctx } from '../../core/types.js';
 import type { HeaderMap } from './header_map.js';
+import { requestVia } from './via.js';
 
 export function setForwardedHeaders(h: HeaderMap, ctx: Ctx, trusted: boolean, host: string): void {
   let xff = ctx.remoteIP;
@@ -18,4 +19,5 @@ export function setForwardedHeaders(h: HeaderMap, ctx: Ctx, trusted: boolean, ho
 
   const xfh = h.first('x-forwarded-host');
   h.set('X-Forwarded-Host', [trusted && xfh ? xfh : host]);
+  h.add('Via', requestVia(ctx.proto));
 }

@@ -1,11 +1,9 @@
 /**
- * Hop-by-hop headers (RFC 9110 7.6.1, Go's httputil hopHeaders): they describe
- * one connection, so a proxy never forwards them, in either direction. The
- * one place tsweb removes them; request and response paths both call it.
+ * Removing hop-by-hop headers (the list: src/core/hop_headers.ts) from a
+ * HeaderMap: the node:http path's request and response both call it.
  */
+import { HOP_BY_HOP } from '../../core/hop_headers.js';
 import type { HeaderMap } from './header_map.js';
-
-const HOP_HEADERS = ['connection', 'proxy-connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 
 /** Removes the fields named by Connection, then the fixed hop-by-hop list. */
 export function removeHopHeaders(h: HeaderMap): void {
@@ -15,7 +13,7 @@ export function removeHopHeaders(h: HeaderMap): void {
       if (n !== '') h.del(n);
     }
   }
-  for (const n of HOP_HEADERS) h.del(n);
+  for (const n of HOP_BY_HOP) h.del(n);
 }
 
 /** Go's upgradeType: the Upgrade protocol when Connection lists "upgrade", else ''. */

@@ -11,6 +11,7 @@ import { IncomingMessage } from 'node:http';
 import { requestHostport } from '../../core/placeholders/request.js';
 import type { Ctx } from '../../core/types.js';
 import { requestTarget, type RewriteConfig } from './request.js';
+import { requestVia } from './via.js';
 
 /** Node's private cache of headersDistinct: absent until something reads (and maybe changes) it. */
 const kHeadersDistinct: symbol | undefined = (() => {
@@ -123,6 +124,7 @@ export function fastRequest(ctx: Ctx, rewrite: RewriteConfig, trusted: boolean):
   out.push('X-Forwarded-For', xff === '' ? ctx.remoteIP : `${xff}, ${ctx.remoteIP}`);
   out.push('X-Forwarded-Proto', trusted && xfp !== '' ? xfp : ctx.scheme);
   out.push('X-Forwarded-Host', trusted && xfh !== '' ? xfh : host);
+  out.push('Via', requestVia(ctx.proto));
   const { method, path } = requestTarget(ctx, rewrite);
   return { method, path, lines: out, hasBody: false };
 }

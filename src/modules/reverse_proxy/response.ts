@@ -11,6 +11,7 @@ import { detectContentType } from '../../go/sniff.js';
 import type { Ctx } from '../../core/types.js';
 import { HeaderMap } from './header_map.js';
 import { removeHopHeaders } from './hop.js';
+import { markProxiedResponse } from './via.js';
 
 /** Caddy sets one placeholder per upstream response field: {http.reverse_proxy.header.Name}. */
 export function setResponsePlaceholders(ctx: Ctx, res: IncomingMessage, headers: HeaderMap): void {
@@ -50,6 +51,7 @@ export function flushesImmediately(flushInterval: number | null, h: HeaderMap): 
  */
 export function sendResponse(ctx: Ctx, up: IncomingMessage, h: HeaderMap, flush: boolean): Promise<void> {
   const { w } = ctx;
+  markProxiedResponse(w, up.httpVersion);
   for (const [name, values] of h.entries()) {
     for (const v of values) w.appendHeader(name, v);
   }

@@ -14,6 +14,8 @@ import { detectContentType } from '../../go/sniff.js';
 import { HeaderMap } from './header_map.js';
 import type { PassiveHealth } from './passive_health.js';
 import type { Upstream } from './upstreams.js';
+import { HOP_BY_HOP_SET } from '../../core/hop_headers.js';
+import { markProxiedResponse } from './via.js';
 
 /** What the handler decided at provision time about passing responses on. */
 export interface ResponseOptions {
@@ -39,7 +41,6 @@ export function headerLines(raw: unknown): string[] {
   return out;
 }
 
-const HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 /** Placeholder keys per field name as received: Go canonicalizes the name, so {http.reverse_proxy.header.Content-Type} finds `content-type`. */
 const placeholderKeys = new Map<string, string>();
@@ -86,7 +87,7 @@ export class ResponseHead {
       const name = raw[i]!;
       const value = raw[i + 1]!;
       const lower = name.toLowerCase();
-      if (HOP.has(lower)) {
+      if (HOP_BY_HOP_SET.has(lower)) {
         if (lower === 'connection') {
           for (const t of value.split(',')) {
             const n = t.trim().toLowerCase();
@@ -121,8 +122,9 @@ export class ResponseHead {
   }
 
   /** Writes the status and the fields to ctx.w; the head itself goes with the first body byte (or now, when flushing). */
-  write(): void {
+  write(version: string): void {
     const { w } = this.ctx;
+    markProxiedResponse(w, version);
     let contentType = '';
     let encoded = false;
     if (this.opts.headerDown === null) {

@@ -81,8 +81,10 @@ class Exchange implements Dispatcher.DispatchHandler {
       if (status !== 100 && !this.ctx.w.headersSent) this.interim(status, headerLines(controller.rawHeaders ?? headers));
       return;
     }
-    this.head = new ResponseHead(this.ctx, this.opts, this.u, this.sent, status, statusText ?? '', headerLines(controller.rawHeaders ?? headers));
-    this.head.write();
+    const raw = controller.rawHeaders ?? headers;
+    this.head = new ResponseHead(this.ctx, this.opts, this.u, this.sent, status, statusText ?? '', headerLines(raw));
+    // undici hands HTTP/1.1 heads over as raw lines and HTTP/2 ones as an object.
+    this.head.write(Array.isArray(raw) ? '1.1' : '2.0');
   }
 
   /** Go's Got1xxResponse in Caddy: the fields go out with the 1xx, then leave the map again. */

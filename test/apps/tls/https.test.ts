@@ -105,6 +105,49 @@ describe('HTTPS from the tls app', () => {
     }
   });
 
+  it('automatic_https disable_certificates, skip_certificates and loaded certificates decide which names are managed, as Caddy', async () => {
+    const run = async (automatic_https: Record<string, unknown>, loadManual: boolean) => {
+      const port = await freePort();
+      const lines: string[] = [];
+      // A CA nobody listens on: a managed public name shows up as "obtaining certificate".
+      const acmeEnv = { ...env, TSWEB_ACME_CA: `https://127.0.0.1:${await freePort()}/directory` };
+      const r = new Runtime({ env: acmeEnv, log: (_l, _g, msg, f) => lines.push(`${msg} ${JSON.stringify(f)}`) });
+      try {
+        await r.load({
+          apps: {
+            ...(loadManual ? { tls: { certificates: { load_files: [{ certificate: join(dir, 'man.crt'), key: join(dir, 'man.key') }] } } } : {}),
+            http: {
+              http_port: await freePort(), https_port: port,
+              servers: { s: { listen: [`127.0.0.1:${port}`], automatic_https, routes: [site('manual.test', 'm'), site('pub.example.com', 'pub')] } },
+            },
+          },
+        });
+        // The manual certificate is served whatever automatic HTTPS manages.
+        if (loadManual) expect((await get(port, 'manual.test', { ca: readFileSync(join(dir, 'man.crt')) })).body).toBe('m');
+        await new Promise((res) => setTimeout(res, 300));
+        const obtaining = (name: string) => lines.some((l) => (l.startsWith('obtaining certificate') || l.startsWith('acquiring lock')) && l.includes(name));
+        return { lines, obtaining };
+      } finally {
+        await r.stop();
+      }
+    };
+    const off = await run({ disable_certificates: true }, false);
+    expect(off.lines.some((l) => l.startsWith('skipping automated certificate management for server because it is disabled') && l.includes('"server_name":"s"'))).toBe(true);
+    expect(off.obtaining('pub.example.com')).toBe(false);
+
+    const skip = await run({ skip_certificates: ['pub.example.com'] }, false);
+    expect(skip.obtaining('pub.example.com')).toBe(false);
+    expect(skip.obtaining('manual.test')).toBe(true);
+
+    const loaded = await run({}, true);
+    expect(loaded.lines.some((l) => l.startsWith('skipping automatic certificate management because one or more matching certificates are already loaded') && l.includes('manual.test'))).toBe(true);
+    expect(loaded.obtaining('manual.test')).toBe(false);
+    expect(loaded.obtaining('pub.example.com')).toBe(true);
+
+    const ignored = await run({ ignore_loaded_certificates: true }, true);
+    expect(ignored.obtaining('manual.test')).toBe(true);
+  });
+
   it('a missing certificate file is a config error naming its path', () => {
     const missing = join(dir, 'nope.crt');
     expect(() => validateConfig({ apps: { tls: { certificates: { load_files: [{ certificate: missing, key: join(dir, 'man.key') }] } } } })).toThrow(

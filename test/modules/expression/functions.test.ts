@@ -44,6 +44,10 @@ const rows: Row[] = [
   ['std', '{http.request.header.X-Num}.size() > 3 && int({http.request.uri.query.n}) >= 5', '/?n=7', { 'X-Num': 'four' }, 'GET', true],
   ['std', '{http.request.header.X-Num}.size() > 3 && int({http.request.uri.query.n}) >= 5', '/?n=2', { 'X-Num': 'four' }, 'GET', false],
   ['std', '{http.request.uri.path}.matches("^/v[0-9]+/") && {http.request.method} in ["GET", "HEAD"]', '/v2/x', {}, 'GET', true],
+  // .matches runs RE2 as cel-go does: a backtracking pattern against a hostile path answers at once (V8's RegExp took ~40 s here).
+  ['re2', '{http.request.uri.path}.matches("^/(a+)+$")', '/' + 'a'.repeat(40) + '!', {}, 'GET', false],
+  ['re2', '{http.request.uri.path}.matches("^/(a+)+$")', '/aaaa', {}, 'GET', true],
+  ['re2', '"x.matches(" == "x" + ".matches("', '/', {}, 'GET', true],
   ['replace', '{http.request.uri.path}.replace("/", "-") == "-a-b" && "aaa".replace("a", "b", 2) == "bba"', '/a/b', {}, 'GET', true],
   // file() with no argument tries the request path under the working directory (no root set here).
   ['file', 'file()', '/package.json', {}, 'GET', true],

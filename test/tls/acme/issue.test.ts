@@ -50,6 +50,8 @@ describe('ACME issuance against Pebble', () => {
       expect(got.body).toBe('hello a.example.test');
       expect(got.cert.subjectaltname).toBe('DNS:a.example.test');
       expect((await curl('a.example.test')).stdout).toBe('hello a.example.test');
+      // The same chain over HTTP/2 (curl's later --http2 wins), reporting the version it spoke.
+      expect((await curl('a.example.test', '--http2', '-w', ' %{http_version}')).stdout).toBe('hello a.example.test 2');
       expect(text()).toMatch(/info tls.issuance.acme.acme_client trying to solve challenge .*"challenge_type":"http-01"/);
       expect(text()).toMatch(/info tls.issuance.acme served key authentication .*"challenge":"http-01"/);
       expect(text()).toMatch(/info tls.obtain certificate obtained successfully \{"identifier":"a.example.test","issuer":"127.0.0.1:\d+-dir"\}/);
