@@ -356,8 +356,8 @@ function runWrk(url, seconds, { threads, connections } = WRK) {
   return { rps: Number(rps[1]), p99: Number(p99[1]) * wrkUnits[p99[2]], errors };
 }
 
-/** `--workers 1,thread:2` → the tsweb variants to run (one plain `tsweb` without the flag). */
-let workerVariants = [{ name: 'tsweb', workers: 0, design: '' }];
+/** `--workers 1,thread:2` → the tsweb variants to run (without the flag: `tsweb` with `workers 1`, since the default is `auto`). */
+let workerVariants = [{ name: 'tsweb', workers: 1, design: '' }];
 let workerVariantsGiven = false;
 function parseWorkerVariants(list) {
   return list.split(',').map((v) => {
@@ -1061,7 +1061,8 @@ async function benchRateLimit({ runs, runsGiven }) {
     await waitReady(backend.proc, `http://127.0.0.1:${port}/`);
     const zone = '\trate_limit {\n\t\tzone bench {\n\t\t\tkey {remote_host}\n\t\t\tevents 200000\n\t\t\twindow 1s\n\t\t}\n\t}\n';
     const targets = [];
-    for (const [workers, wname] of [['', 'w1'], ['\tworkers auto\n', 'all']]) {
+    // `workers 1` explicitly: the default is `auto`.
+    for (const [workers, wname] of [['\tworkers 1\n', 'w1'], ['\tworkers auto\n', 'all']]) {
       for (const [limit, lname] of [['', 'proxy'], [zone, 'proxy+rate_limit']]) {
         targets.push({ name: `tsweb ${wname} ${lname}`, caddyfile: (p) => `{\n\tadmin off\n\tauto_https off\n${workers}}\n\n:${p} {\n${limit}\treverse_proxy 127.0.0.1:${port}\n}\n` });
       }
