@@ -33,7 +33,7 @@ export interface CacheBlock {
 
 /** cache-handler options that configure what tsweb does not have yet; a config using them still loads. */
 const IGNORED = new Set([
-  'api', 'badger', 'cdn', 'etcd', 'nats', 'nuts', 'olric', 'otter', 'redis', 'simplefs',
+  'badger', 'cdn', 'etcd', 'nats', 'nuts', 'olric', 'otter', 'redis', 'simplefs',
   'storers', 'timeout', 'log_level', 'surrogate_keys', 'allowed_additional_status_codes',
 ]);
 
@@ -47,6 +47,32 @@ function oneArg(d: Dispenser): string {
   const a = d.remainingArgs();
   if (a.length !== 1) throw d.argErr();
   return a[0]!;
+}
+
+/**
+ * `api { souin }`: tsweb always serves Souin's routes on the admin endpoint
+ * under /souin-api/souin, so enabling them needs nothing; what would move or
+ * add to them is reported as ignored.
+ */
+function parseApiBlock(d: Dispenser, ignored: string[]): void {
+  d.remainingArgs();
+  for (const n = d.getNesting(); d.nextBlock(n); ) {
+    const opt = d.val();
+    const args = d.remainingArgs();
+    if (opt === 'souin') {
+      for (const m = d.getNesting(); d.nextBlock(m); ) {
+        const inner = d.val();
+        const v = d.remainingArgs();
+        if (!(inner === 'basepath' && v.length === 1 && v[0] === '/souin')) ignored.push(`api.souin.${inner}`);
+        skipBlock(d);
+      }
+    } else if (opt === 'basepath' && args.length === 1 && args[0] === '/souin-api') {
+      // The default: nothing to do.
+    } else {
+      skipBlock(d);
+      ignored.push(`api.${opt}`);
+    }
+  }
 }
 
 /** Reads the block after the option or directive name (the cursor is on the name). */
@@ -122,6 +148,9 @@ export function parseCacheBlock(d: Dispenser): CacheBlock {
         json.key = key;
         break;
       }
+      case 'api':
+        parseApiBlock(d, ignored);
+        break;
       case 'cache_keys':
       case 'regex':
         throw d.err(`cache: '${sub}' is not supported by tsweb yet; use a matcher in front of the cache directive instead`);

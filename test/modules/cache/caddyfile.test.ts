@@ -77,7 +77,26 @@ describe('cache directive', () => {
 	ttl 5s
 }`);
     expect((run.values[0]!.value as { handle: unknown[] }).handle).toEqual([{ handler: 'cache', ttl: 5e9 }]);
-    expect(run.warnings.map((w) => w.message)).toEqual(['cache: options not supported by tsweb yet, ignored: otter, api, timeout']);
+    expect(run.warnings.map((w) => w.message)).toEqual(['cache: options not supported by tsweb yet, ignored: otter, api.prometheus, timeout']);
+  });
+
+  it('api { souin } needs nothing (the Souin routes are always on the admin endpoint); a moved basepath is reported', () => {
+    const quiet = runDirectives(`cache {
+	api {
+		basepath /souin-api
+		souin
+	}
+}`);
+    expect(quiet.warnings).toEqual([]);
+    const moved = runDirectives(`cache {
+	api {
+		basepath /cache-api
+		souin {
+			basepath /x
+		}
+	}
+}`);
+    expect(moved.warnings.map((w) => w.message)).toEqual(['cache: options not supported by tsweb yet, ignored: api.basepath, api.souin.basepath']);
   });
 
   it.each([
