@@ -14,7 +14,7 @@
  * Exit codes as Caddy's: 1 when the server cannot start, 2 on a usage error
  * or a forced quit, 0 after a clean stop, 3 when the stop failed.
  */
-import { LoadError, Runtime } from '../runtime/runtime.js';
+import { Runtime } from '../runtime/runtime.js';
 import { precompressors } from '../modules/file_server/encodings.js';
 import { parseListenAddresses } from '../apps/http/listen.js';
 import type { JSONObject } from '../go/json.js';
@@ -24,7 +24,7 @@ import { engineLog } from './engine_log.js';
 import { type FlagSpec, flagsHelp, stringSlice, UsageError } from './flags.js';
 import { type CliIO, processIO } from './io.js';
 import { stderrLogger } from './log.js';
-import { serveUntilSignal } from './serve.js';
+import { loadOrConfigError, serveUntilSignal } from './serve.js';
 import { runFlagsVerb } from './verb.js';
 
 /** Caddy's defaultDirEntryLimit: how many directory entries a listing reads at most. */
@@ -188,12 +188,7 @@ export async function runFileServer(args: string[], io: CliIO): Promise<number> 
 
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
     const runtime = new Runtime({ log: engineLog(log, () => o.debug), env: io.env });
-    try {
-      await runtime.load(config);
-    } catch (err) {
-      if (err instanceof LoadError) throw new ConfigError(err.message);
-      throw err;
-    }
+    await loadOrConfigError(runtime, config);
     const listen = (config.apps as { http: { servers: { static: { listen: string[] } } } }).http.servers.static.listen[0]!;
     log.log('info', '', 'serving static files', { listen, root: o.root || '.' });
     return serveUntilSignal(runtime, log);

@@ -8,13 +8,13 @@
 import { fstatSync } from 'node:fs';
 import { isFdNetwork, isUnixNetwork, joinHostPort, parseNetworkAddress } from '../net/netaddr.js';
 import type { JSONObject } from '../go/json.js';
-import { LoadError, Runtime } from '../runtime/runtime.js';
+import { Runtime } from '../runtime/runtime.js';
 import type { Command } from './command.js';
 import { ConfigError } from './errors.js';
 import { type FlagSpec, flagsHelp, parseFlags, UsageError } from './flags.js';
 import { type CliIO, processIO } from './io.js';
 import { type Fields, stderrLogger } from './log.js';
-import { serveUntilSignal } from './serve.js';
+import { loadOrConfigError, serveUntilSignal } from './serve.js';
 import { runVerb } from './verb.js';
 
 const flags: FlagSpec[] = [
@@ -171,12 +171,7 @@ export async function runRespond(args: string[], io: CliIO): Promise<number> {
       },
       env: io.env,
     });
-    try {
-      await runtime.load(config);
-    } catch (err) {
-      if (err instanceof LoadError) throw new ConfigError(err.message);
-      throw err;
-    }
+    await loadOrConfigError(runtime, config);
     const bound = runtime.addresses();
     for (const name of Object.keys(config.apps.http.servers as JSONObject)) {
       for (const addr of bound.get(name) ?? []) io.stdout(`Server address: ${addr}\n`);

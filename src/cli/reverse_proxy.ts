@@ -18,14 +18,14 @@ import { canonicalKey } from '../core/header_ops.js';
 import type { JSONObject } from '../go/json.js';
 import { dialAddr, parseUpstreamDialAddress } from '../modules/reverse_proxy/caddyfile_upstreams.js';
 import { joinNetworkAddress, parseNetworkAddress } from '../net/netaddr.js';
-import { LoadError, Runtime } from '../runtime/runtime.js';
+import { Runtime } from '../runtime/runtime.js';
 import type { Command } from './command.js';
 import { engineLog } from './engine_log.js';
 import { ConfigError } from './errors.js';
 import { type FlagSpec, flagsHelp, stringSlice } from './flags.js';
 import { type CliIO, processIO } from './io.js';
 import { stderrLogger } from './log.js';
-import { serveUntilSignal } from './serve.js';
+import { loadOrConfigError, serveUntilSignal } from './serve.js';
 import { runFlagsVerb } from './verb.js';
 
 const flags: FlagSpec[] = [
@@ -209,12 +209,7 @@ export async function runReverseProxy(args: string[], io: CliIO): Promise<number
     const log = stderrLogger(io.stderr, io.stderrIsTTY);
     const elog = engineLog(log, () => o.debug);
     const runtime = new Runtime({ log: elog, env: io.env });
-    try {
-      await runtime.load(plan.config);
-    } catch (err) {
-      if (err instanceof LoadError) throw new ConfigError(err.message);
-      throw err;
-    }
+    await loadOrConfigError(runtime, plan.config);
     elog('info', '', 'tsweb proxying', { from: plan.from, to: plan.to });
     if (plan.to.length > 1) elog('info', '', 'using default load balancing policy', { policy: 'random' });
     return serveUntilSignal(runtime, log);

@@ -1,5 +1,16 @@
-import type { Runtime } from '../runtime/runtime.js';
+import { LoadError, type Runtime } from '../runtime/runtime.js';
+import { ConfigError } from './errors.js';
 import type { CliLogger } from './log.js';
+
+/** The one-shot verbs' first load: a refused config exits as a config error (1), like `run`'s. */
+export async function loadOrConfigError(runtime: Runtime, config: unknown): Promise<void> {
+  try {
+    await runtime.load(config);
+  } catch (err) {
+    if (err instanceof LoadError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
 
 export interface ServeHooks {
   /** SIGUSR1: reload (only `tsweb run` has a config file to reload). */

@@ -36,6 +36,27 @@ export function loadFailure(message: string, cause?: unknown): LoadError {
   return new LoadError(`loading new config: ${message}`, cause === undefined ? undefined : { cause });
 }
 
+/**
+ * The checks every load starts with, in the words the admin API answers
+ * with: the config's shape (a refused load) and its `@id` index. The
+ * supervisor runs them before its workers see the config.
+ */
+export function checkLoadable(config: unknown): { apps: JSONObject; ids: Map<string, ConfigPath> } {
+  let apps: JSONObject;
+  try {
+    apps = checkConfigShape(config);
+  } catch (err) {
+    if (err instanceof ConfigValidationError) throw loadFailure(err.message);
+    throw err;
+  }
+  try {
+    return { apps, ids: indexIds(config) };
+  } catch (err) {
+    if (err instanceof ConfigValidationError) throw new LoadError(err.message);
+    throw err;
+  }
+}
+
 export interface LoadOptions {
   /** Files the config came from (file_server hides them). */
   configFiles?: string[];
@@ -167,20 +188,7 @@ export class Runtime {
 
   private async doLoad(config: unknown, opts: LoadOptions): Promise<void> {
     if (this.stopped) throw new LoadError('the server is stopped');
-    let appsJSON: JSONObject;
-    let ids: Map<string, ConfigPath>;
-    try {
-      appsJSON = checkConfigShape(config);
-    } catch (err) {
-      if (err instanceof ConfigValidationError) throw loadFailure(err.message);
-      throw err;
-    }
-    try {
-      ids = indexIds(config);
-    } catch (err) {
-      if (err instanceof ConfigValidationError) throw new LoadError(err.message);
-      throw err;
-    }
+    const { apps: appsJSON, ids } = checkLoadable(config);
     const json = config as JSONObject;
 
     // Logs first, as Caddy sets them up before any app: modules log through them.

@@ -29,10 +29,10 @@ import { SharedTable, TABLE_ENTRIES } from '../core/shared/index.js';
 import { setUpstreamStatusSource, type UpstreamStatus } from '../core/upstream_status.js';
 import { type CacheKeysQuery, setCacheKeysSource } from '../modules/cache/stores.js';
 import { isObject } from '../go/json.js';
-import { type ConfigPath, indexIds, LoadError, loadFailure, type LoadOptions, Runtime, type RuntimeOptions } from './runtime.js';
+import { checkLoadable, type ConfigPath, LoadError, loadFailure, type LoadOptions, Runtime, type RuntimeOptions } from './runtime.js';
 import { type FromWorker, type ToWorker, WORKER_ENV, WORKER_EXEC_MARKER, type WorkerData } from './supervisor_messages.js';
 import { serveAsWorker } from './supervisor_worker.js';
-import { checkConfigShape, ConfigValidationError } from './validate.js';
+import { ConfigValidationError } from './validate.js';
 import { availableParallelism } from 'node:os';
 
 export type WorkerDesign = 'thread' | 'process';
@@ -176,19 +176,12 @@ export class Supervisor extends Runtime {
 
   private async loadAll(config: unknown, loadOpts: LoadOptions): Promise<void> {
     if (this.stopping) throw new LoadError('the server is stopped');
-    let ids: Map<string, ConfigPath>;
+    const { ids } = checkLoadable(config);
     let workers: number;
     try {
-      checkConfigShape(config);
       workers = workersOf(config);
     } catch (err) {
       if (err instanceof ConfigValidationError) throw loadFailure(err.message);
-      throw err;
-    }
-    try {
-      ids = indexIds(config);
-    } catch (err) {
-      if (err instanceof ConfigValidationError) throw new LoadError(err.message);
       throw err;
     }
     const json = config as JSONObject;

@@ -10,26 +10,27 @@ import type { IncomingMessage } from 'node:http';
 import { acmeTLS1, httpChallengeAnswer, httpChallengePrefix } from '../../tls/acme/challenge_answer.js';
 import type { ResponseWriter } from '../../core/response.js';
 
-/** Requests already looked up (and not a challenge): handle() runs them through the routes. */
-const checked = new WeakSet<IncomingMessage>();
+/** Where a request that turns out not to be a challenge goes on (the server's routes). */
+export interface ChallengeFallback {
+  route(req: IncomingMessage, w: ResponseWriter): void;
+}
 
 /**
  * True when the request was taken: a lookup runs, then either the answer is
- * written or `resume` hands the request back to the routes.
+ * written or the request goes on to `fallback.route`.
  */
-export function takeHTTPChallenge(req: IncomingMessage, w: ResponseWriter, resume: () => void): boolean {
-  if (req.method !== 'GET' || req.url === undefined || !req.url.startsWith(httpChallengePrefix) || checked.has(req)) return false;
-  checked.add(req);
+export function takeHTTPChallenge(req: IncomingMessage, w: ResponseWriter, fallback: ChallengeFallback): boolean {
+  if (req.method !== 'GET' || req.url === undefined || !req.url.startsWith(httpChallengePrefix)) return false;
   const path = req.url.split('?', 1)[0]!;
   httpChallengeAnswer(req.headers.host ?? '', path, req.socket.remoteAddress ?? '').then(
     (answer) => {
-      if (answer === undefined) return resume();
+      if (answer === undefined) return fallback.route(req, w);
       w.setHeader('Content-Type', 'text/plain');
       w.closeAfterResponse();
       w.writeHead(200);
       w.end(answer);
     },
-    () => resume(),
+    () => fallback.route(req, w),
   );
   return true;
 }

@@ -158,8 +158,11 @@ export class Server {
       if (hosts > 1) return refuse(w, 400, 'Bad Request: too many Host headers');
     }
     w.setHeader('Server', 'tsweb');
-    if (takeHTTPChallenge(req, w, () => this.handle(req, w))) return;
+    if (!takeHTTPChallenge(req, w, this)) this.route(req, w);
+  }
 
+  /** The routes' part of handle (also where a request that was not an ACME challenge goes on). */
+  route(req: IncomingMessage, w: ServerWriter): void {
     let ctx: Ctx;
     try {
       ctx = createCtx(req, w, this.ctxInfo);

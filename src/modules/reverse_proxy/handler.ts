@@ -177,6 +177,9 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
     }
   };
 
+  // Upstreams without placeholders are the same list on every request.
+  const fixedPool: Upstream[] | null = sources.every((s) => s.fixed !== undefined) ? sources.map((s) => s.fixed!) : null;
+
   return async (ctx, next) => {
     const start = Date.now();
     const startNs = process.hrtime.bigint();
@@ -195,7 +198,7 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
           pool = d instanceof Promise ? await d : d;
         }
         try {
-          pool ??= sources.map((s) => s.resolve(ctx.repl));
+          pool ??= fixedPool ?? sources.map((s) => s.resolve(ctx.repl));
         } catch (e) {
           throw proxyError(e);
         }
