@@ -80,7 +80,20 @@ function stopProc(p: ChildProcess): Promise<void> {
   });
 }
 
-function get(url: string, ca: Buffer): Promise<string> {
+// Pebble logs "ACME directory available" before its management listener
+// (a separate goroutine) is bound, so a refused connection is retried briefly.
+async function get(url: string, ca: Buffer): Promise<string> {
+  for (let i = 0; ; i++) {
+    try {
+      return await getOnce(url, ca);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED' || i >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function getOnce(url: string, ca: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     request(url, { ca }, (res) => {
       const chunks: Buffer[] = [];
