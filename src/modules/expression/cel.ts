@@ -4,37 +4,20 @@
  * the request-matcher functions (functions.ts) as macros, so their
  * arguments are checked while parsing, as Caddy's macro expanders do, and
  * a matcher whose arguments are constants is provisioned once at load.
- *
- * The library's macro hooks are untyped; the interfaces below name the
- * parts used (AST nodes, the checker, the evaluator, the variable scope).
+ * cel-go's extensions that Caddy enables are in ext_*.ts; the library's
+ * untyped macro hooks are named in ext_types.ts.
  */
 import { type ASTNode, Environment } from '@marcbachmann/cel-js';
 import { toGoString } from '../../go/fmt.js';
 import { compileRegexp, type CompiledRegexp } from '../../go/regexp.js';
 import { HandlerError, type Ctx, type Matcher } from '../../core/types.js';
 import { argError, constString } from './ast.js';
+import { registerLists } from './ext_lists.js';
+import { registerMath } from './ext_math.js';
+import { registerStd } from './ext_std.js';
+import { registerStrings } from './ext_strings.js';
+import { captureUintClass, type Checker, type Macro, type MacroInput } from './ext_types.js';
 import { celFunctions, type ArgValue, type CelFunction } from './functions.js';
-
-/** What the library's macro hooks are given. */
-interface Checker {
-  check(node: ASTNode, scope: unknown): unknown;
-  getType(name: string): unknown;
-}
-interface Evaluator {
-  run(node: ASTNode, scope: Scope): unknown;
-}
-interface Scope {
-  getValue(key: string): unknown;
-}
-interface MacroInput {
-  args: ASTNode[];
-  ast: ASTNode;
-}
-interface Macro {
-  readonly async: false;
-  typeCheck(checker: Checker, macro: Macro, scope: unknown): unknown;
-  evaluate(ev: Evaluator, macro: Macro, scope: Scope): unknown;
-}
 
 /** The name of the request variable (Caddy's CELRequestVarName). */
 export const REQ = 'req';
@@ -186,28 +169,14 @@ function placeholderMacro({ args }: MacroInput): Macro {
   };
 }
 
-/** Go's strings.Replace: the first n occurrences, all when n < 0. */
-function replaceN(s: string, from: string, to: string, n: bigint): string {
-  if (n < 0n) return s.replaceAll(from, to);
-  let out = s;
-  let at = 0;
-  for (let i = 0n; i < n; i++) {
-    const k = out.indexOf(from, at);
-    if (k < 0) break;
-    out = out.slice(0, k) + to + out.slice(k + from.length);
-    at = k + to.length + (from === '' ? 1 : 0);
-  }
-  return out;
-}
-
 /**
  * `s.matches(re)` with RE2 (cel-go's engine): the library's own overload
  * builds a V8 RegExp per call, which backtracks exponentially on patterns
  * like `^(a+)+$` against a request's path. empty_calls.ts renames the
- * method to this one before parsing. Patterns are nearly always constants:
+ * method to this one before parsing (same length: positions stay). Patterns are nearly always constants:
  * a small cache compiles each once.
  */
-export const RE2_MATCHES = 'matchesRE2';
+export const RE2_MATCHES = 'Matches';
 const re2Cache = new Map<string, CompiledRegexp>();
 function re2Matches(s: string, pattern: string): boolean {
   let re = re2Cache.get(pattern);
@@ -226,10 +195,12 @@ function createEnvironment(): Environment {
   // cel-go accepts mixed list and map literals (Caddy's `{'a': 'x', 'b': ['y', 'z']}`).
   const env = new Environment({ homogeneousAggregateLiterals: false, limits: { maxCallArguments: MAX_ARGS } }).registerVariable(REQ, 'dyn');
   env.registerFunction('ph(ast, ast): dyn', placeholderMacro);
-  // cel-go's ext.Strings replace, which Caddy enables and the library lacks.
-  env.registerFunction('string.replace(string, string): string', (s: string, from: string, to: string) => s.replaceAll(from, to));
-  env.registerFunction('string.replace(string, string, int): string', (s: string, from: string, to: string, n: bigint) => replaceN(s, from, to, n));
   env.registerFunction(`string.${RE2_MATCHES}(string): bool`, re2Matches);
+  // cel-go's extensions that Caddy's environment enables (ext.Strings, ext.Lists, ext.Math; ext.Bindings' cel.bind is the library's own).
+  registerStrings(env);
+  registerLists(env);
+  registerMath(env, captureUintClass(env));
+  registerStd(env, re2Matches);
   for (const fn of celFunctions) {
     // Zero-argument calls never reach a macro; empty_calls.ts settles them before parsing.
     for (let n = 1; n <= MAX_ARGS; n++) {

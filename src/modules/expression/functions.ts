@@ -12,6 +12,7 @@
  *   header_regexp([name,] field, pattern), vars_regexp([name,] key, pattern)
  *   header/query/vars({'key': 'value' | ['values']})       map literals
  *   file(), file('a', 'b'), file({'root': ..., 'try_files': [...], 'try_policy': ..., 'split_path': [...]})
+ *   url_pattern(pattern [, base_url])                      newer Caddy's URLPattern matcher
  *
  * Strings may be literals, placeholders or a `+` of those; placeholders make
  * the matcher depend on the request, provisioned per distinct value.
@@ -152,13 +153,25 @@ const file: CelFunction = {
   },
 };
 
+/** url_pattern(pattern) / url_pattern(pattern, base_url): one string, or two as a string list (CELMatcherImpl's forms). */
+const urlPattern: CelFunction = {
+  name: 'url_pattern',
+  arities: (n) => n === 1 || n === 2,
+  expand: (args, call) => (args.length === 1 ? stringArg(args, call) : stringArgs(args, call)),
+  config: (values) => {
+    const s = values.map(str);
+    return ['url_pattern', s.length === 1 ? { pattern: s[0] } : { pattern: s[0], base_url: s[1] }];
+  },
+};
+
 export const celFunctions: readonly CelFunction[] = [
   stringList('host', (v) => v),
   stringList('path', (v) => v),
   stringList('method', (v) => v),
   ipRanges('remote_ip'),
   ipRanges('client_ip'),
-  { name: 'protocol', arities: (n) => n === 1, expand: stringArg, config: (values) => ['protocol', str(values[0])] },
+  // Lower-cased as Caddy's CEL factory does (the JSON matcher compares as written).
+  { name: 'protocol', arities: (n) => n === 1, expand: stringArg, config: (values) => ['protocol', str(values[0]).toLowerCase()] },
   pathRegexp,
   keyedRegexp('header_regexp'),
   keyedRegexp('vars_regexp'),
@@ -166,6 +179,7 @@ export const celFunctions: readonly CelFunction[] = [
   jsonMap('query'),
   jsonMap('vars'),
   file,
+  urlPattern,
 ];
 
 export const celFunctionNames: ReadonlySet<string> = new Set(celFunctions.map((f) => f.name));

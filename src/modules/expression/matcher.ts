@@ -10,6 +10,7 @@ import { HandlerError, type Ctx, type Matcher } from '../../core/types.js';
 import { REQ } from './cel.js';
 import { compileExpression } from './compile.js';
 import { decodeExpression, type ExpressionConfig } from './config.js';
+import { publicNames } from './empty_calls.js';
 
 function provision(config: ExpressionConfig, env: ProvisionEnv): Matcher {
   const program = compileExpression(config.expr, {
@@ -32,7 +33,7 @@ function provision(config: ExpressionConfig, env: ProvisionEnv): Matcher {
       if (cause !== null) throw cause;
       // The library's messages repeat the source with a caret; the log line wants cel-go's one-line form.
       const summary = err instanceof Error ? (err as Error & { summary?: unknown }).summary : undefined;
-      const message = typeof summary === 'string' ? summary : err instanceof Error ? err.message : String(err);
+      const message = publicNames(typeof summary === 'string' ? summary : err instanceof Error ? err.message : String(err));
       log('error', 'http.matchers.expression', 'evaluating expression', { error: message });
       throw new HandlerError(500, message, err);
     } finally {
