@@ -68,7 +68,9 @@ export function formatSnapshot(snap: MetricsSnapshot, openMetrics = false): stri
   for (const f of families) {
     const { names, series } = ordered(f);
     const base = openMetrics && f.type === 'counter' && f.name.endsWith('_total') ? f.name.slice(0, -6) : f.name;
-    out += `# HELP ${base} ${openMetrics ? escapeHelpOM(f.help) : escapeHelp(f.help)}\n# TYPE ${base} ${f.type}\n`;
+    // OpenMetrics has counters end in _total; expfmt types any other counter "unknown" (caddy_rate_limit_config).
+    const type = openMetrics && f.type === 'counter' && base === f.name ? 'unknown' : f.type;
+    out += `# HELP ${base} ${openMetrics ? escapeHelpOM(f.help) : escapeHelp(f.help)}\n# TYPE ${base} ${type}\n`;
     for (const { s, values } of series) {
       if (f.type !== 'histogram') {
         out += `${f.name}${labelText(names, values)} ${num(s.value ?? 0)}\n`;

@@ -164,8 +164,8 @@ export class Registry {
    * label names (a reload switched per_host), the old family and its
    * series are replaced: one name has one label set.
    */
-  counter(name: string, help: string, labelNames: readonly string[] = []): ValueFamily {
-    return this.value(name, help, 'counter', labelNames, 'sum');
+  counter(name: string, help: string, labelNames: readonly string[] = [], aggregation: Aggregation = 'sum'): ValueFamily {
+    return this.value(name, help, 'counter', labelNames, aggregation);
   }
 
   gauge(name: string, help: string, labelNames: readonly string[] = [], aggregation: Aggregation = 'sum'): ValueFamily {

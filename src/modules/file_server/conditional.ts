@@ -5,6 +5,7 @@
  * resolution because Last-Modified has no more.
  */
 import type { IncomingMessage } from 'node:http';
+import { parseHTTPTime } from '../../go/http_date.js';
 
 /**
  * Caddy 2.6's calculateEtag: `"<mtime unix seconds base36><size base36>"`,
@@ -58,13 +59,10 @@ function listMatches(header: string, etag: string, cmp: (a: string, b: string) =
   }
 }
 
-/** http.ParseTime: the three HTTP date formats; null when unparsable. Seconds since the epoch. */
-export function parseHTTPTime(text: string): number | null {
-  // IMF-fixdate, RFC 850 and asctime are all understood by Date.parse; the
-  // shape check keeps it from accepting the many other things Date.parse likes.
-  if (!/^[A-Za-z]{3,9},? [\d A-Za-z:-]+( GMT)?$/.test(text.trim())) return null;
-  const ms = Date.parse(/GMT$/.test(text.trim()) ? text : `${text} GMT`);
-  return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
+/** http.ParseTime in whole seconds since the epoch (Go's Time.Unix()); null when unparsable. */
+function httpSeconds(text: string): number | null {
+  const ms = parseHTTPTime(text);
+  return ms === undefined ? null : Math.floor(ms / 1000);
 }
 
 function header(req: IncomingMessage, name: string): string {
@@ -85,7 +83,7 @@ export function checkPreconditions(req: IncomingMessage, method: string, etag: s
   if (ch === 'none') {
     const ius = header(req, 'if-unmodified-since');
     if (ius !== '' && mtime !== null) {
-      const t = parseHTTPTime(ius);
+      const t = httpSeconds(ius);
       if (t !== null) ch = mtime <= t ? 'true' : 'false';
     }
   }
@@ -100,7 +98,7 @@ export function checkPreconditions(req: IncomingMessage, method: string, etag: s
   }
   const ims = header(req, 'if-modified-since');
   if (getOrHead && ims !== '' && mtime !== null) {
-    const t = parseHTTPTime(ims);
+    const t = httpSeconds(ims);
     if (t !== null && mtime <= t) return 'not-modified';
   }
   return 'ok';
@@ -114,6 +112,6 @@ export function ifRangeAllows(req: IncomingMessage, method: string, etag: string
   const scanned = scanETag(ir);
   if (scanned !== null) return strongMatch(scanned[0], etag);
   if (mtime === null) return false;
-  const t = parseHTTPTime(ir);
+  const t = httpSeconds(ir);
   return t !== null && t === mtime;
 }

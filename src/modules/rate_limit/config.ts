@@ -43,6 +43,8 @@ export interface RateLimit {
   jitter: number;
   sweepIntervalMs: number;
   logKey: boolean;
+  /** No Prometheus metrics from this handler (src/modules/rate_limit/metrics.ts). */
+  disableMetrics: boolean;
 }
 
 /** The plugin's default sweep_interval. */
@@ -87,9 +89,9 @@ export function decodeRateLimit(json: JSONObject): RateLimit {
   // Without `distributed`, the plugin loads `storage` but never uses it: accepted, and unused here too.
   r.obj('storage', 'caddy.StorageConverter');
   const logKey = r.bool('log_key');
-  r.bool('disable_metrics'); // the plugin's Prometheus metrics are not served by tsweb
+  const disableMetrics = r.bool('disable_metrics');
   r.done();
   // Most permissive first, as the plugin sorts them (stable where the plugin's map order is random).
   zones.sort((a, b) => b.maxEvents / b.windowMs - a.maxEvents / a.windowMs);
-  return { zones, jitter, sweepIntervalMs: sweep > 0 ? sweep : DEFAULT_SWEEP_MS, logKey };
+  return { zones, jitter, sweepIntervalMs: sweep > 0 ? sweep : DEFAULT_SWEEP_MS, logKey, disableMetrics };
 }
