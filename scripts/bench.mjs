@@ -1108,7 +1108,7 @@ async function benchRateLimit({ runs, runsGiven }) {
 /**
  * A cache hit through `cache` + `reverse_proxy` against the same 2-byte
  * answer from file_server (a file the OS keeps in memory), tsweb's and
- * Caddy's uncached proxy, and nginx's proxy_cache; one worker each, wrk
+ * Caddy's uncached proxy, and nginx's proxy_cache; tsweb with `workers 1` (and a hit row with `workers auto`), wrk
  * -t1 -c50 keep-alive, runs interleaved, paired ratios.
  */
 async function benchCache({ runs, runsGiven }) {
@@ -1126,10 +1126,14 @@ async function benchCache({ runs, runsGiven }) {
     mkdirSync(site);
     writeFileSync(join(site, 'ok'), 'ok');
     const head = '{\n\tadmin off\n\tauto_https off\n}\n\n';
+    // tsweb's default is `workers auto`: the one-worker rows say `workers 1`; the last row is the shared store across all workers.
+    const head1 = '{\n\tadmin off\n\tauto_https off\n\tworkers 1\n}\n\n';
+    const headAll = '{\n\tadmin off\n\tauto_https off\n\tworkers auto\n}\n\n';
     const targets = [
-      { name: 'tsweb cache+proxy (hit)', cmd: process.execPath, args: (c) => [cli, 'run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head}:${p} {\n\tcache\n\treverse_proxy 127.0.0.1:${port}\n}\n` },
-      { name: 'tsweb file_server', cmd: process.execPath, args: (c) => [cli, 'run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head}:${p} {\n\troot * ${site}\n\tfile_server\n}\n` },
-      { name: 'tsweb proxy (no cache)', cmd: process.execPath, args: (c) => [cli, 'run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head}:${p} {\n\treverse_proxy 127.0.0.1:${port}\n}\n` },
+      { name: 'tsweb cache+proxy (hit)', cmd: process.execPath, args: (c) => [cli, 'run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head1}:${p} {\n\tcache\n\treverse_proxy 127.0.0.1:${port}\n}\n` },
+      { name: 'tsweb file_server', cmd: process.execPath, args: (c) => [cli, 'run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head1}:${p} {\n\troot * ${site}\n\tfile_server\n}\n` },
+      { name: 'tsweb proxy (no cache)', cmd: process.execPath, args: (c) => [cli, 'run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head1}:${p} {\n\treverse_proxy 127.0.0.1:${port}\n}\n` },
+      { name: 'tsweb cache+proxy (hit), workers auto', cmd: process.execPath, args: (c) => [cli, 'run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${headAll}:${p} {\n\tcache\n\treverse_proxy 127.0.0.1:${port}\n}\n` },
     ];
     if (hasCommand('caddy')) targets.push({ name: 'caddy proxy (no cache)', cmd: 'caddy', args: (c) => ['run', '--config', c, '--adapter', 'caddyfile'], caddyfile: (p) => `${head}:${p} {\n\treverse_proxy 127.0.0.1:${port}\n}\n` });
     if (hasCommand('nginx')) targets.push({ name: 'nginx proxy_cache (hit)', nginx: true });
@@ -1157,7 +1161,7 @@ async function benchCache({ runs, runsGiven }) {
         if (!/hit/i.test(status)) throw new Error(`${t.name} did not answer from its cache: ${status}`);
       }
     }
-    console.log(`cache: GET /ok ("ok", 2 bytes) from ${backend.label}; wrk -t1 -c50 -d${WRK.seconds}s keep-alive, ${runs} runs interleaved after a ${WRK.warmupSeconds} s warm-up; one worker each\n`);
+    console.log(`cache: GET /ok ("ok", 2 bytes) from ${backend.label}; wrk -t1 -c50 -d${WRK.seconds}s keep-alive, ${runs} runs interleaved after a ${WRK.warmupSeconds} s warm-up; tsweb with workers 1 except the "workers auto" row, nginx worker_processes 1, Caddy on all cores (GOMAXPROCS)\n`);
     const url = (t) => `http://127.0.0.1:${t.port}/ok`;
     const results = new Map(targets.map((t) => [t.name, []]));
     for (const t of targets) await runWrkMeasured(url(t), WRK.warmupSeconds, load, t.proc.child.pid);

@@ -6,6 +6,9 @@
  *   GET   /souin-api/souin/<regexp>   the keys it matches (404 and [] if none)
  *   PURGE /souin-api/souin/<regexp>   drops the keys it matches
  *   PURGE /souin-api/souin/flush      drops every key
+ *   PURGE /souin-api/souin            with `Surrogate-Key: a, b`: drops every
+ *                                     response tagged (by its own Surrogate-Key
+ *                                     header) with any of them
  *
  * The regexp is RE2, unanchored as Souin's: `^GET-https-example.com-/blog`
  * purges a prefix, `^…$` one key. Souin answers a purge 204 with no body;
@@ -14,6 +17,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EngineLog } from '../core/log.js';
+import { surrogateTags } from '../modules/cache/store.js';
 import { checkPattern, serverCacheKeys } from '../modules/cache/stores.js';
 import { APIError } from './api_error.js';
 
@@ -35,9 +39,14 @@ export async function handleSouin(req: IncomingMessage, res: ServerResponse, tar
   } catch {
     pattern = raw;
   }
+  let tags: string[] | undefined;
   if (method === 'PURGE') {
-    if (pattern === null) throw new APIError(400, 'purging by Surrogate-Key is not supported; PURGE /souin-api/souin/<regexp> or /souin-api/souin/flush');
-    if (pattern === 'flush') pattern = null;
+    if (pattern === null) {
+      tags = surrogateTags(req.headers['surrogate-key']);
+      if (tags.length === 0) throw new APIError(400, 'PURGE /souin-api/souin needs a Surrogate-Key header naming the tags to purge; or PURGE /souin-api/souin/<regexp> or /souin-api/souin/flush');
+    } else if (pattern === 'flush') {
+      pattern = null;
+    }
   }
   if (pattern !== null) {
     try {
@@ -46,8 +55,8 @@ export async function handleSouin(req: IncomingMessage, res: ServerResponse, tar
       throw new APIError(400, (err as Error).message);
     }
   }
-  const keys = await serverCacheKeys({ pattern, purge: method === 'PURGE' });
-  if (method === 'PURGE') log('info', 'admin.api', 'purged cache keys', { pattern: pattern ?? '.*', count: keys.length });
+  const keys = await serverCacheKeys(tags === undefined ? { pattern, purge: method === 'PURGE' } : { pattern: null, purge: true, tags });
+  if (method === 'PURGE') log('info', 'admin.api', 'purged cache keys', tags === undefined ? { pattern: pattern ?? '.*', count: keys.length } : { surrogate_keys: tags, count: keys.length });
   res.setHeader('Content-Type', 'application/json');
   res.writeHead(method === 'GET' && pattern !== null && keys.length === 0 ? 404 : 200);
   res.end(`${JSON.stringify(keys)}\n`);

@@ -10,12 +10,16 @@
  *         max_cacheable_body_bytes <size>
  *         key { disable_body disable_host disable_method disable_query disable_scheme hide headers <names...> }
  *         x_cache_status                  memory_limit <size>     (tsweb's)
+ *         lock_timeout <duration>         (tsweb's: nginx's proxy_cache_lock_timeout, 5s)
+ *         simplefs|badger|nuts { path <dir>  configuration { path size directory_size … } }
  *     }
  *
  * The global option's value is not an app here: the directive reads it as
  * its defaults (cache-handler's FromApp merges the app into every handler
  * the same way), so each `cache` handler's JSON is complete on its own.
- * The plugin's storage backends, API, CDN, timeouts and log level are
+ * simplefs, badger and nuts all configure tsweb's disk store at their path
+ * (modules/cache/disk_config.ts). The plugin's other storage backends, API,
+ * CDN, timeouts and log level are
  * accepted and reported in `ignored` (the directive warns with their names);
  * `cache_keys` and `regex` change what is shared between clients and are
  * refused rather than silently dropped.
@@ -33,7 +37,7 @@ export interface CacheBlock {
 
 /** cache-handler options that configure what tsweb does not have yet; a config using them still loads. */
 const IGNORED = new Set([
-  'badger', 'cdn', 'etcd', 'nats', 'nuts', 'olric', 'otter', 'redis', 'simplefs',
+  'cdn', 'etcd', 'nats', 'olric', 'otter', 'redis',
   'storers', 'timeout', 'log_level', 'surrogate_keys', 'allowed_additional_status_codes',
 ]);
 
@@ -75,6 +79,39 @@ function parseApiBlock(d: Dispenser, ignored: string[]): void {
   }
 }
 
+/** A `configuration { … }` block as cache-handler reads it: `Name value` lines (values as strings), nested blocks as objects. */
+function parseConfigurationBlock(d: Dispenser): JSONObject {
+  const out: JSONObject = {};
+  for (const n = d.getNesting(); d.nextBlock(n); ) {
+    const name = d.val();
+    const args = d.remainingArgs();
+    const nested = parseConfigurationBlock(d);
+    out[name] = Object.keys(nested).length > 0 ? nested : args.length === 0 ? true : args.length === 1 ? args[0]! : args;
+  }
+  return out;
+}
+
+/**
+ * `simplefs`, `badger` and `nuts` (cache-handler's storers): `path <dir>`
+ * and `configuration { … }`; tsweb's disk store is kept at that path.
+ */
+function parseStorer(d: Dispenser, name: string): JSONObject {
+  if (d.remainingArgs().length > 0) throw d.argErr();
+  const provider: JSONObject = {};
+  for (const n = d.getNesting(); d.nextBlock(n); ) {
+    const opt = d.val();
+    if (opt === 'path') {
+      provider.path = oneArg(d);
+    } else if (opt === 'configuration') {
+      if (d.remainingArgs().length > 0) throw d.argErr();
+      provider.configuration = parseConfigurationBlock(d);
+    } else {
+      throw d.err(`unsupported ${name} directive: ${opt}`);
+    }
+  }
+  return provider;
+}
+
 /** Reads the block after the option or directive name (the cursor is on the name). */
 export function parseCacheBlock(d: Dispenser): CacheBlock {
   const json: JSONObject = {};
@@ -84,7 +121,8 @@ export function parseCacheBlock(d: Dispenser): CacheBlock {
     const sub = d.val();
     switch (sub) {
       case 'ttl':
-      case 'stale': {
+      case 'stale':
+      case 'lock_timeout': {
         const v = oneArg(d);
         try {
           json[sub] = parseGoDuration(v);
@@ -150,6 +188,11 @@ export function parseCacheBlock(d: Dispenser): CacheBlock {
       }
       case 'api':
         parseApiBlock(d, ignored);
+        break;
+      case 'simplefs':
+      case 'badger':
+      case 'nuts':
+        json[sub] = parseStorer(d, sub);
         break;
       case 'cache_keys':
       case 'regex':

@@ -7,6 +7,20 @@
  * or a 5xx while a stale response may be served).
  */
 import { type HeaderValue, type ResponseWriter, ResponseWriterWrapper, type WriteCallback } from '../../core/response.js';
+import type { Spill } from './disk_store.js';
+import { rangeFor } from './range.js';
+
+/** Where a body larger than memory may hold goes while it streams (the disk store), and from what size. */
+export interface SpillTarget {
+  threshold: number;
+  spill(): Spill;
+}
+
+/** The client's Range, taken off the request so the origin sends the whole response (which is stored). */
+export interface ClientRange {
+  range: string;
+  ifRange: string | undefined;
+}
 
 export type Decision = 'pass' | 'capture' | 'swallow';
 
@@ -31,13 +45,72 @@ export class CaptureWriter extends ResponseWriterWrapper {
   /** The body grew past the limit (or the response was cut): nothing to store. */
   overflow = false;
   ended = false;
+  /** The body past spillTarget.threshold, on its way to disk instead of memory. */
+  private spilled: Spill | null = null;
+  /** The client's range of the full response: bytes before `skip` and from `skip + take` on are not sent. */
+  private skip = 0;
+  private take = Infinity;
+  private pos = 0;
+  /** 206 or 416 when the client's range applies (0: the handlers' status goes out). */
+  private rangeStatus = 0;
 
   constructor(
     w: ResponseWriter,
     private readonly maxBytes: number,
     private readonly decider: Decider,
+    private readonly spillTarget?: SpillTarget,
+    private readonly clientRange?: ClientRange,
   ) {
     super(w);
+  }
+
+  /**
+   * The spilled body, once the capture completed (`ok`) and is to be stored;
+   * otherwise the temporary file is removed and undefined returned.
+   */
+  takeSpill(ok: boolean): Spill | undefined {
+    const s = this.spilled;
+    this.spilled = null;
+    if (s === null) return undefined;
+    if (ok && this.decision === 'capture' && this.ended && !this.overflow) return s;
+    s.discard();
+    return undefined;
+  }
+
+  /** Turns the origin's full 200 into the client's 206 or 416 (the stored copy stays whole). */
+  private applyRange(): void {
+    const r = this.clientRange;
+    if (r === undefined || this.status !== 200) return;
+    const cl = this.headers['content-length'];
+    // Without a length, a suffix range or Content-Range's total cannot be known before the end: the client gets the 200.
+    if (cl === undefined || Array.isArray(cl)) return;
+    const length = Number(cl);
+    if (!Number.isSafeInteger(length)) return;
+    const a = rangeFor(r.range, r.ifRange, this.headers, length);
+    if (a === null) return;
+    if (a === 'unsatisfiable') {
+      this.take = 0;
+      this.w.setHeader('Content-Range', `bytes */${length}`);
+      this.w.setHeader('Content-Length', 0);
+      this.w.statusCode = this.rangeStatus = 416;
+      return;
+    }
+    this.skip = a.start;
+    this.take = a.end - a.start + 1;
+    this.w.setHeader('Content-Range', `bytes ${a.start}-${a.end}/${length}`);
+    this.w.setHeader('Content-Length', this.take);
+    this.w.statusCode = this.rangeStatus = 206;
+  }
+
+  /** The part of `chunk` (at this.pos of the full body) that the client's range takes. */
+  private clientPart(chunk: Uint8Array | string): Uint8Array | string | null {
+    if (this.clientRange === undefined || (this.skip === 0 && this.take === Infinity)) return chunk;
+    const b = toBuffer(chunk);
+    const from = this.pos;
+    this.pos += b.length;
+    const lo = Math.max(this.skip, from);
+    const hi = Math.min(this.skip + this.take, this.pos);
+    return hi > lo ? b.subarray(lo - from, hi - from) : null;
   }
 
   get body(): Buffer {
@@ -53,6 +126,7 @@ export class CaptureWriter extends ResponseWriterWrapper {
       if (v !== undefined) this.headers[name] = Array.isArray(v) ? [...v] : v;
     }
     this.decision = this.decider.decide(this);
+    if (this.decision !== 'swallow') this.applyRange();
   }
 
   private keep(chunk: Uint8Array | string | undefined): void {
@@ -63,10 +137,19 @@ export class CaptureWriter extends ResponseWriterWrapper {
     if (this.bytes > this.maxBytes) {
       this.overflow = true;
       this.chunks = [];
+      this.spilled?.discard();
+      this.spilled = null;
       return;
     }
+    const t = this.spillTarget;
+    if (this.spilled === null && t !== undefined && this.bytes > t.threshold) {
+      this.spilled = t.spill();
+      for (const c of this.chunks) this.spilled.write(c);
+      this.chunks = [];
+    }
     // The caller may reuse its buffer after write() returns.
-    this.chunks.push(Buffer.from(b));
+    if (this.spilled !== null) this.spilled.write(Buffer.from(b));
+    else this.chunks.push(Buffer.from(b));
   }
 
   override writeHead(status: number, message?: string): void {
@@ -75,7 +158,7 @@ export class CaptureWriter extends ResponseWriterWrapper {
       return;
     }
     this.decideNow(status);
-    if (this.decision !== 'swallow') super.writeHead(status, message);
+    if (this.decision !== 'swallow') super.writeHead(this.rangeStatus || status, message);
   }
 
   override write(chunk: Uint8Array | string, cb?: WriteCallback): boolean {
@@ -85,7 +168,12 @@ export class CaptureWriter extends ResponseWriterWrapper {
       return true;
     }
     this.keep(chunk);
-    return super.write(chunk, cb);
+    const part = this.clientPart(chunk);
+    if (part === null) {
+      if (cb) process.nextTick(cb);
+      return true;
+    }
+    return super.write(part, cb);
   }
 
   override end(chunk?: Uint8Array | string, cb?: () => void): void {
@@ -96,7 +184,7 @@ export class CaptureWriter extends ResponseWriterWrapper {
       return;
     }
     this.keep(chunk);
-    super.end(chunk, cb);
+    super.end(chunk === undefined ? undefined : (this.clientPart(chunk) ?? undefined), cb);
   }
 
   override flush(): void {

@@ -8,8 +8,12 @@ import type { HeaderValue, ResponseWriter } from '../../core/response.js';
 import type { Directives } from './cache_control.js';
 import { currentAge, type Timing } from './freshness.js';
 import { parseHttpDate } from './http_date.js';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { type Entry, entrySize, normalizeField } from './store.js';
 import { HOP_BY_HOP } from '../../core/hop_headers.js';
+import type { DiskBody, DiskEntry } from './disk_store.js';
+import { rangeFor } from './range.js';
 
 /** Not stored: hop-by-hop fields, what the cache computes itself, and cookies (one client's, never another's). */
 const NOT_STORED = new Set([...HOP_BY_HOP, 'age', 'cache-status', 'x-cache-status', 'set-cookie']);
@@ -54,7 +58,11 @@ export function makeEntry(key: string, status: number, headers: Record<string, H
 export function refreshed(key: string, old: Entry, h304: Record<string, HeaderValue>, res: Directives, timing: Timing, keepMs: number): Entry {
   const headers = { ...old.headers };
   for (const [k, v] of Object.entries(storedHeaders(h304, res))) if (!NOT_REFRESHED.has(k)) headers[k] = v;
-  return makeEntry(key, old.status, headers, old.body, old.vary, timing, keepMs);
+  const e: DiskEntry = makeEntry(key, old.status, headers, old.body, old.vary, timing, keepMs);
+  // A body on disk stays there: the refreshed head points at the same file.
+  const file = (old as DiskEntry).file;
+  if (file !== undefined) e.file = file;
+  return e;
 }
 
 function first(v: HeaderValue | string[] | undefined): string | undefined {
@@ -92,8 +100,23 @@ export function validatorsOf(e: Entry): { etag?: string; lastModified?: string }
 /** Fields a 304 carries (RFC 9110 §15.4.5): the rest of the stored ones are left out. */
 const IN_304 = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'last-modified'];
 
-/** Writes a stored response (headers already merged into the writer's map by the caller's choice). */
-export function writeStored(w: ResponseWriter, e: Entry, now: number, head: boolean, notModified: boolean): void {
+/** Streams [start, end] of a body kept on disk; the file stays open until the response closes (the lookup arranged that). */
+function streamFile(w: ResponseWriter, f: DiskBody, start: number, end: number): Promise<void> {
+  if (end < start) {
+    w.end();
+    return Promise.resolve();
+  }
+  const rs = createReadStream(f.path, { fd: f.handle, start, end, autoClose: false });
+  // A client gone or a read error cut the response (the writer is destroyed): nothing more to do.
+  return pipeline(rs, w.asWritable()).catch(() => {});
+}
+
+/**
+ * Writes a stored response (headers already merged into the writer's map by
+ * the caller's choice). A GET's Range is answered from it (range.ts). A
+ * body on disk is streamed, and the promise settles when it is sent.
+ */
+export function writeStored(w: ResponseWriter, e: Entry, now: number, head: boolean, notModified: boolean, req?: IncomingHttpHeaders): void | Promise<void> {
   if (notModified) {
     for (const k of IN_304) {
       const v = e.headers[k];
@@ -109,10 +132,33 @@ export function writeStored(w: ResponseWriter, e: Entry, now: number, head: bool
     w.end();
     return;
   }
+  const file = (e as DiskEntry).file;
+  const length = file === undefined ? e.body.length : file.length;
+  let start = 0;
+  let end = length - 1;
+  let status = e.status;
+  const range = req?.range;
+  if (range !== undefined && !head && status === 200) {
+    const r = rangeFor(range, first(req!['if-range']), e.headers, length);
+    if (r === 'unsatisfiable') {
+      w.setHeader('Content-Range', `bytes */${length}`);
+      w.setHeader('Content-Length', 0);
+      w.writeHead(416);
+      w.end();
+      return;
+    }
+    if (r !== null) {
+      ({ start, end } = r);
+      status = 206;
+      w.setHeader('Content-Range', `bytes ${start}-${end}/${length}`);
+    }
+  }
   // A HEAD keeps the stored Content-Length: the GET's length, or what the origin said to a HEAD.
-  if (!head && e.status !== 204) w.setHeader('Content-Length', e.body.length);
-  w.writeHead(e.status);
-  w.end(head || e.body.length === 0 ? undefined : e.body);
+  if (!head && e.status !== 204) w.setHeader('Content-Length', end - start + 1);
+  w.writeHead(status);
+  if (file !== undefined && !head) return streamFile(w, file, start, end);
+  if (head || length === 0) w.end();
+  else w.end(status === 206 ? e.body.subarray(start, end + 1) : e.body);
 }
 
 /** Clears what the handlers after the cache had set, before a stored response takes their place. */

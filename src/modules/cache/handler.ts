@@ -13,6 +13,7 @@
  * Unsafe methods invalidate what they touch (§4.4).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
 import { handlerModule, type ProvisionEnv } from '../../core/registry.js';
 import type { EngineLog } from '../../core/log.js';
 import { requestStore } from '../../core/header_ops.js';
@@ -20,16 +21,20 @@ import type { HeaderValue, ResponseWriter } from '../../core/response.js';
 import { type Ctx, type Handler, HandlerError, type Next } from '../../core/types.js';
 import { type Directives, parseCacheControl, validTargeted } from './cache_control.js';
 import { type NginxStatus, setCacheStatus, type StatusOptions } from './cache_status.js';
-import { CaptureWriter, type Decision } from './capture.js';
+import { CaptureWriter, type ClientRange, type Decision } from './capture.js';
 import { type Cache, decodeCache } from './config.js';
 import { DetachedWriter } from './detached.js';
 import { clearHeaders, clientNotModified, makeEntry, refreshed, selectVariant, storedHeaders, validatorsOf, varyNames, varyValues, writeStored } from './entry.js';
 import { currentAge, keepFor, notStorable, staleOnError, timingOf, usable } from './freshness.js';
 import { cacheKey } from './key.js';
-import { type Entry, MemoryStore } from './store.js';
+import { type CacheStore, type Entry, MemoryStore } from './store.js';
+import type { FetchMarks, Mark } from './fetch_marks.js';
 import { acquire, type Named, release } from './stores.js';
+import { acquireDisk, type DiskEntry, type DiskStore, releaseDisk } from './disk_store.js';
+import { rangeStart } from './range.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+const EMPTY = Buffer.alloc(0);
 const NONE: Directives = new Map();
 
 function requestDirectives(h: IncomingHttpHeaders): Directives {
@@ -44,6 +49,14 @@ function requestDirectives(h: IncomingHttpHeaders): Directives {
 function cacheControlOf(h: Record<string, HeaderValue>): HeaderValue | undefined {
   const cdn = h['cdn-cache-control'];
   return cdn !== undefined && validTargeted(cdn) ? cdn : h['cache-control'];
+}
+
+/** Resolves when `p` does or after `ms` (lock_timeout), whichever comes first. */
+function within(p: Promise<void>, ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 const ttlSeconds = (e: Entry, now: number): number => Math.floor((e.timing.lifetimeMs - currentAge(e.timing, now)) / 1000);
@@ -102,19 +115,24 @@ class Fetch {
 }
 
 export class CacheHandler {
-  readonly store: MemoryStore;
+  readonly store: CacheStore;
   readonly status: StatusOptions;
   readonly authInKey: boolean;
   /** Keys being fetched: later misses on the same key wait for these. */
   private readonly inflight: Map<string, Promise<void>>;
+  /** Keys being fetched by any worker (null: the store is this worker's alone). */
+  private readonly marks: FetchMarks | null;
 
   constructor(
     readonly cfg: Cache,
     private readonly log: EngineLog | undefined,
     shared: Named = { store: new MemoryStore(cfg.memoryLimit), inflight: new Map(), refs: 1 },
+    /** Every stored response is also written here; large bodies live only here. */
+    readonly disk?: DiskStore,
   ) {
     this.store = shared.store;
     this.inflight = shared.inflight;
+    this.marks = shared.marks ?? null;
     this.status = { name: cfg.cacheName, hideKey: cfg.key.hide, xCacheStatus: cfg.xCacheStatus };
     this.authInKey = cfg.key.headers.some((h) => h.toLowerCase() === 'authorization');
   }
@@ -134,15 +152,15 @@ export class CacheHandler {
     const reqCC = this.cfg.bypassRequest ? NONE : requestDirectives(ctx.req.headers);
     const now = Date.now();
     const variants = this.store.variants(key, now);
-    const e = variants === undefined ? undefined : selectVariant(variants, ctx.req.headers);
+    let e = variants === undefined ? undefined : selectVariant(variants, ctx.req.headers);
+    if (e === undefined && this.disk !== undefined) e = await this.fromDisk(ctx, key, now);
     if (e !== undefined) {
       const u = usable(e.timing, reqCC, now, this.cfg.bypassRequest);
       if (u === 'fresh' || u === 'stale-ok') {
-        this.answer(ctx, key, e, now, 'hit', u === 'fresh' ? 'HIT' : 'STALE');
-        return;
+        return this.answer(ctx, key, e, now, 'hit', u === 'fresh' ? 'HIT' : 'STALE');
       }
       if (u === 'stale-revalidate') {
-        this.answer(ctx, key, e, now, 'hit', 'UPDATING', 'STALE-WHILE-REVALIDATE');
+        await this.answer(ctx, key, e, now, 'hit', 'UPDATING', 'STALE-WHILE-REVALIDATE');
         return this.revalidateAfter(ctx, next, key, e, reqCC);
       }
     }
@@ -155,35 +173,83 @@ export class CacheHandler {
     const fwd = e !== undefined ? (reqCC.has('no-cache') ? 'request' : 'stale') : variants !== undefined ? 'vary-miss' : 'uri-miss';
     const pending = this.inflight.get(key);
     if (pending !== undefined) {
-      await pending;
-      const later = Date.now();
-      const vs = this.store.variants(key, later);
-      const got = vs === undefined ? undefined : selectVariant(vs, ctx.req.headers);
-      if (got !== undefined && got !== e && usable(got.timing, reqCC, later, this.cfg.bypassRequest) === 'fresh') {
-        this.answer(ctx, key, got, later, `fwd=${fwd}; collapsed`, 'HIT');
-        return;
-      }
-      return this.forward(ctx, next, key, got ?? e, reqCC, fwd);
+      await within(pending, this.cfg.lockTimeoutMs);
+      return this.afterWait(ctx, next, key, e, reqCC, fwd);
     }
     let done!: () => void;
     this.inflight.set(key, new Promise<void>((resolve) => (done = resolve)));
+    let mark: Mark | undefined;
     try {
+      if (this.marks !== null && this.cfg.lockTimeoutMs > 0) {
+        const start = Date.now();
+        mark = this.marks.take(key, start, this.cfg.lockTimeoutMs);
+        if (mark.kind === 'held') {
+          // Another worker fetches this key: this one waits for it as its own later misses wait for this one.
+          await this.marks.wait(key, start + this.cfg.lockTimeoutMs, this.cfg.lockTimeoutMs);
+          return await this.afterWait(ctx, next, key, e, reqCC, fwd);
+        }
+      }
       await this.forward(ctx, next, key, e, reqCC, fwd);
     } finally {
+      if (mark !== undefined) this.marks!.release(mark);
       this.inflight.delete(key);
       done();
     }
+  }
+
+  /** After waiting for another request's fetch: its stored response if fresh (collapsed), else a fetch of this request's own. */
+  private async afterWait(ctx: Ctx, next: Next, key: string, e: Entry | undefined, reqCC: Directives, fwd: string): Promise<void> {
+    const later = Date.now();
+    const vs = this.store.variants(key, later);
+    let got = vs === undefined ? undefined : selectVariant(vs, ctx.req.headers);
+    if (got === undefined && this.disk !== undefined) got = await this.fromDisk(ctx, key, later);
+    if (got !== undefined && got !== e && usable(got.timing, reqCC, later, this.cfg.bypassRequest) === 'fresh') {
+      return this.answer(ctx, key, got, later, `fwd=${fwd}; collapsed`, 'HIT');
+    }
+    return this.forward(ctx, next, key, got ?? e, reqCC, fwd);
   }
 
   private keyOf(ctx: Ctx, method: string, path: string, query: string): string {
     return cacheKey(this.cfg.key, { method, scheme: ctx.scheme, host: ctx.hostport, path, query }, ctx.req.headers);
   }
 
-  /** Answers from a stored response; `params` is the Cache-Status part before ttl. */
-  private answer(ctx: Ctx, key: string, e: Entry, now: number, params: string, nginx: NginxStatus, detail?: string): void {
+  /** Answers from a stored response; `params` is the Cache-Status part before ttl. A body on disk settles the promise once sent. */
+  private answer(ctx: Ctx, key: string, e: Entry, now: number, params: string, nginx: NginxStatus, detail?: string): void | Promise<void> {
     const { w, req } = ctx;
     setCacheStatus(w, this.status, `${params}; ttl=${ttlSeconds(e, now)}`, key, nginx, detail);
-    writeStored(w, e, now, ctx.method === 'HEAD', clientNotModified(req.headers, e));
+    return writeStored(w, e, now, ctx.method === 'HEAD', clientNotModified(req.headers, e), req.headers);
+  }
+
+  /** A miss in memory looks on disk; a small body found there goes back into memory. */
+  private async fromDisk(ctx: Ctx, key: string, now: number): Promise<Entry | undefined> {
+    let e: DiskEntry | undefined;
+    try {
+      e = await this.disk!.lookup(key, ctx.req.headers, now, ctx.w);
+    } catch (err) {
+      this.log?.('error', 'http.handlers.cache', 'reading the disk store failed', { key, error: (err as Error).message });
+      return undefined;
+    }
+    if (e !== undefined && e.file === undefined) this.store.put(key, e);
+    return e;
+  }
+
+  /** Writes through to disk (the client has its answer: a failure only costs persistence). */
+  private toDisk(key: string, p: Promise<void>): void {
+    p.catch((err: unknown) => this.diskFailed(key, err));
+  }
+
+  private diskFailed(key: string, err: unknown): void {
+    this.log?.('error', 'http.handlers.cache', 'writing to the disk store failed', { key, error: (err as Error).message });
+  }
+
+  /** Stores an entry (in place of `old`, refreshed by a 304): in memory when its body is there, and on disk. */
+  private put(key: string, e: DiskEntry, old?: Entry): void {
+    if (e.file === undefined) {
+      if (old === undefined) this.store.put(key, e);
+      else this.store.replace(key, old, e);
+    }
+    if (this.disk === undefined) return;
+    this.toDisk(key, e.file === undefined ? this.disk.put(key, e) : this.disk.refresh(key, e.file, e));
   }
 
   private async forward(ctx: Ctx, next: Next, key: string, cand: Entry | undefined, reqCC: Directives, fwd: string): Promise<void> {
@@ -198,8 +264,18 @@ export class CacheHandler {
       else if (v.lastModified !== undefined) requestStore(ctx.req).set('if-modified-since', [v.lastModified]);
       validating = v.etag !== undefined || v.lastModified !== undefined;
     }
+    // As nginx's proxy_cache: the origin is asked for the whole response (stored), the client gets its range of it —
+    // unless the range starts past what could be stored (nginx's proxy_cache_max_range_offset): then it goes as it came.
+    let range: ClientRange | undefined;
+    if (h.range !== undefined && ctx.method === 'GET' && rangeStart(h.range) <= this.cfg.maxBodyBytes) {
+      const ir = h['if-range'];
+      range = { range: h.range, ifRange: Array.isArray(ir) ? ir.join(', ') : ir };
+      requestStore(ctx.req).del('range');
+      requestStore(ctx.req).del('if-range');
+    }
     const f = new Fetch(this, ctx, w, key, cand, reqCC, fwd, validating);
-    const cw = new CaptureWriter(w, this.cfg.maxBodyBytes, f);
+    const spill = this.disk === undefined ? undefined : { threshold: this.cfg.memoryBodyMax, spill: () => this.disk!.spill() };
+    const cw = new CaptureWriter(w, this.cfg.maxBodyBytes, f, spill, range);
     let failure: unknown;
     ctx.w = cw;
     try {
@@ -213,18 +289,23 @@ export class CacheHandler {
         store.del('if-none-match');
         store.del('if-modified-since');
       }
+      if (range !== undefined) {
+        requestStore(ctx.req).set('range', [range.range]);
+        if (range.ifRange !== undefined) requestStore(ctx.req).set('if-range', [range.ifRange]);
+      }
     }
+    const spilled = cw.takeSpill(failure === undefined);
     const now = Date.now();
     if (cw.decision === 'swallow') {
       clearHeaders(w, kept);
       if (cw.status === 304 && cand !== undefined) {
         const res = parseCacheControl(cacheControlOf(cw.headers) ?? cacheControlOf(cand.headers));
         const timing = timingOf(res, cw.headers, f.requestTime, now, this.cfg.ttlMs, this.cfg.staleMs, this.cfg.bypassResponse);
-        const fresh = refreshed(key, cand, cw.headers, res, timing, this.keepMs(timing, true));
-        this.store.replace(key, cand, fresh);
-        this.answer(ctx, key, fresh, now, `fwd=${fwd}; fwd-status=304`, 'REVALIDATED');
+        const fresh: DiskEntry = refreshed(key, cand, cw.headers, res, timing, this.keepMs(timing, true));
+        this.put(key, fresh, cand);
+        await this.answer(ctx, key, fresh, now, `fwd=${fwd}; fwd-status=304`, 'REVALIDATED');
       } else if (cand !== undefined) {
-        this.answer(ctx, key, cand, now, `fwd=${fwd}; fwd-status=${cw.status}`, 'STALE', 'STALE-IF-ERROR');
+        await this.answer(ctx, key, cand, now, `fwd=${fwd}; fwd-status=${cw.status}`, 'STALE', 'STALE-IF-ERROR');
       }
       return;
     }
@@ -233,8 +314,7 @@ export class CacheHandler {
         const status = failure instanceof HandlerError ? failure.status : 502;
         this.log?.('warn', 'http.handlers.cache', 'upstream failed; serving a stale response', { key, error: String((failure as Error).message ?? failure) });
         clearHeaders(w, kept);
-        this.answer(ctx, key, cand, now, `fwd=${fwd}; fwd-status=${status}`, 'STALE', 'STALE-IF-ERROR');
-        return;
+        return this.answer(ctx, key, cand, now, `fwd=${fwd}; fwd-status=${status}`, 'STALE', 'STALE-IF-ERROR');
       }
       throw failure;
     }
@@ -244,8 +324,15 @@ export class CacheHandler {
       const keep = this.keepMs(timing, hasValidator);
       if (keep > 0) {
         const vary = varyValues(varyNames(cw.headers['vary']), h);
-        this.store.put(key, makeEntry(key, cw.status, storedHeaders(cw.headers, f.res), cw.body, vary, timing, keep));
+        const entry = makeEntry(key, cw.status, storedHeaders(cw.headers, f.res), spilled === undefined ? cw.body : EMPTY, vary, timing, keep);
+        // Awaited: requests coalesced on this key look for it on disk once this fetch is over.
+        if (spilled !== undefined) await this.disk!.commit(spilled, key, entry).catch((err: unknown) => this.diskFailed(key, err));
+        else this.put(key, entry);
+      } else {
+        spilled?.discard();
       }
+    } else {
+      spilled?.discard();
     }
   }
 
@@ -264,6 +351,9 @@ export class CacheHandler {
    */
   private async revalidateAfter(ctx: Ctx, next: Next, key: string, e: Entry, reqCC: Directives): Promise<void> {
     if (this.inflight.has(key)) return;
+    // One revalidation for the server: another worker's is as good.
+    const mark = this.marks?.take(key, Date.now(), this.cfg.lockTimeoutMs);
+    if (mark?.kind === 'held') return;
     let done!: () => void;
     this.inflight.set(key, new Promise<void>((resolve) => (done = resolve)));
     const w = ctx.w;
@@ -274,6 +364,7 @@ export class CacheHandler {
       this.log?.('warn', 'http.handlers.cache', 'background revalidation failed', { key, error: String((err as Error).message ?? err) });
     } finally {
       ctx.w = w;
+      if (mark !== undefined) this.marks!.release(mark);
       this.inflight.delete(key);
       done();
     }
@@ -302,18 +393,30 @@ export class CacheHandler {
   }
 
   private invalidate(ctx: Ctx, path: string, query: string): void {
-    for (const m of this.cfg.key.disableMethod ? ['GET'] : ['GET', 'HEAD']) this.store.delete(this.keyOf(ctx, m, path, query));
+    for (const m of this.cfg.key.disableMethod ? ['GET'] : ['GET', 'HEAD']) {
+      const key = this.keyOf(ctx, m, path, query);
+      this.store.delete(key);
+      if (this.disk !== undefined) this.toDisk(key, this.disk.delete(key));
+    }
   }
 }
+
+/** A cache_name as one directory name: nothing that climbs out of the path or into another. */
+const dirName = (name: string): string => (/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name) ? name : encodeURIComponent(name).replace(/^\./, '%2E'));
 
 function provision(cfg: Cache, env: ProvisionEnv): Handler {
   if (cfg.ignored.length > 0) {
     env.log?.('warn', 'http.handlers.cache', `options not supported by tsweb yet, ignored: ${cfg.ignored.join(', ')}`, {});
   }
   // Provisioned before the old config is cleaned up, so a reload keeps what is stored.
-  const shared = acquire(cfg.cacheName, cfg.memoryLimit);
-  const c = new CacheHandler(cfg, env.log, shared);
-  env.onCleanup(() => release(cfg.cacheName, shared));
+  const shared = acquire(cfg.cacheName, cfg.memoryLimit, env.log);
+  const d = cfg.disk;
+  const disk = d === undefined ? undefined : acquireDisk({ dir: join(d.path, dirName(cfg.cacheName)), maxBytes: d.maxBytes, maxEntries: d.maxEntries, memoryBodyMax: cfg.memoryBodyMax }, env.log);
+  const c = new CacheHandler(cfg, env.log, shared, disk);
+  env.onCleanup(() => {
+    release(cfg.cacheName, shared);
+    if (disk !== undefined) releaseDisk(disk);
+  });
   return (ctx, next) => c.serve(ctx, next);
 }
 

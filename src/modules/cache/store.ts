@@ -1,12 +1,14 @@
 /**
- * The memory store: stored responses by primary key (method, scheme, host,
+ * What a cache store is to the handler (`CacheStore`), and the per-worker
+ * memory store: stored responses by primary key (method, scheme, host,
  * path, query, key headers), each key holding its Vary variants, within a
  * byte budget. A Map keeps insertion order, so moving a key to the end on
  * every use makes its first key the least recently used: eviction takes
  * from the front until the new entry fits.
  *
- * Per handler and per worker for now (each worker of `workers N` fills its
- * own); see ARCHITECTURE.md for the shared and disk stores.
+ * The store every worker shares is shared_store.ts; this one is its
+ * fallback when the shared arena has no room for the budget (and the
+ * store of a handler made without stores.ts, in tests).
  */
 import type { HeaderValue } from '../../core/response.js';
 import type { Timing } from './freshness.js';
@@ -40,7 +42,7 @@ export function entrySize(key: string, e: Omit<Entry, 'size'>): number {
   return n;
 }
 
-export class MemoryStore {
+export class MemoryStore implements CacheStore {
   private readonly slots = new Map<string, Entry[]>();
   private used = 0;
 
@@ -118,6 +120,21 @@ export class MemoryStore {
     this.used = 0;
   }
 
+  tagged(tags: ReadonlySet<string>, purge: boolean): string[] {
+    const out: string[] = [];
+    for (const [k, slot] of this.slots) {
+      const hit = slot.filter((e) => surrogateTags(e.headers['surrogate-key']).some((t) => tags.has(t)));
+      if (hit.length === 0) continue;
+      out.push(k);
+      if (!purge) continue;
+      for (const e of hit) this.used -= e.size;
+      const rest = slot.filter((e) => !hit.includes(e));
+      if (rest.length === 0) this.slots.delete(k);
+      else this.slots.set(k, rest);
+    }
+    return out;
+  }
+
   private evict(keep: string): void {
     for (const [k, slot] of this.slots) {
       if (this.used <= this.budget) return;
@@ -130,6 +147,33 @@ export class MemoryStore {
       this.slots.delete(k);
     }
   }
+}
+
+/** The stores the handler works with: this one, and the shared one (shared_store.ts). */
+export interface CacheStore {
+  /** Bytes held by stored responses. */
+  readonly bytes: number;
+  /** Stored responses (variants count apart in the shared store, keys in this one). */
+  readonly size: number;
+  /** The variants stored for a key, newest first, marked as recently used; expired ones are dropped on the way. */
+  variants(key: string, now: number): readonly Entry[] | undefined;
+  /** Stores an entry, replacing the variant with the same Vary values; false when it is not stored (larger than the budget). */
+  put(key: string, e: Entry): boolean;
+  /** Replaces a stored variant (a 304 refreshed it). */
+  replace(key: string, old: Entry, e: Entry): void;
+  delete(key: string): boolean;
+  /** The primary keys stored, each once. */
+  keys(): Iterable<string>;
+  /** Primary keys of the entries tagged (Surrogate-Key) with any of `tags`; those entries are dropped when `purge`. */
+  tagged(tags: ReadonlySet<string>, purge: boolean): string[];
+  clear(): void;
+}
+
+/** The tags of a response's Surrogate-Key field (Souin's surrogate keys): separated by commas and/or spaces. */
+export function surrogateTags(v: HeaderValue | undefined): string[] {
+  if (v === undefined) return [];
+  const text = Array.isArray(v) ? v.join(',') : String(v);
+  return text.split(/[\s,]+/).filter((t) => t !== '');
 }
 
 function sameVary(a: Entry['vary'], b: Entry['vary']): boolean {

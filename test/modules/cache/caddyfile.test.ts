@@ -150,6 +150,6 @@ describe('cache JSON', () => {
   it('takes durations as nanoseconds or Go strings, and defaults as cache-handler has them', () => {
     const c = decodeCache({ handler: 'cache', ttl: '2m', stale: 5e9 });
     expect([c.ttlMs, c.staleMs, c.cacheName, [...c.verbs]]).toEqual([120_000, 5_000, 'Souin', ['GET', 'HEAD']]);
-    expect(decodeCache({ handler: 'cache', badger: { path: '/x' } }).ignored).toEqual(['badger']);
+    expect(decodeCache({ handler: 'cache', redis: { url: '127.0.0.1:6379' } }).ignored).toEqual(['redis']);
   });
 });
