@@ -333,7 +333,7 @@ export class DiskStore {
    * The keys of the files on disk that `test` accepts (all when null),
    * removed when `purge` is set. Synchronous: the admin API's listing is.
    */
-  keysSync(test: ((key: string) => boolean) | null, purge: boolean): string[] {
+  keysSync(test: ((key: string, headers: Meta['headers']) => boolean) | null, purge: boolean): string[] {
     const out: string[] = [];
     let names: string[];
     try {
@@ -358,7 +358,7 @@ export class DiskStore {
       } finally {
         closeSync(fd);
       }
-      if (test !== null && !test(meta.key)) continue;
+      if (test !== null && !test(meta.key, meta.headers)) continue;
       out.push(meta.key);
       if (purge) {
         try {
@@ -478,7 +478,7 @@ export function releaseDisk(store: DiskStore): void {
  * that `test` accepts, removed when `purge` is set. Only the primary
  * worker answers: the files are the same for every worker.
  */
-export function diskCacheKeys(test: ((key: string) => boolean) | null, purge: boolean): string[] {
+export function diskCacheKeys(test: ((key: string, headers: Meta['headers']) => boolean) | null, purge: boolean): string[] {
   if (!isPrimaryWorker()) return [];
   const out: string[] = [];
   for (const { store } of stores.values()) out.push(...store.keysSync(test, purge));

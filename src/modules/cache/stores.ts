@@ -25,7 +25,7 @@ import { compileRegexp } from '../../go/regexp.js';
 import { FetchMarks, MARKS_BYTES } from './fetch_marks.js';
 import { storeLayout } from './shared_layout.js';
 import { SharedStore } from './shared_store.js';
-import { type CacheStore, MemoryStore } from './store.js';
+import { type CacheStore, MemoryStore, surrogateTags } from './store.js';
 import { diskCacheKeys } from './disk_store.js';
 
 /** A store and its in-flight fetches, shared by the handlers with one cache_name and kept across reloads (as cache-handler's storages are). */
@@ -115,8 +115,9 @@ export function localCacheKeys(q: CacheKeysQuery): string[] {
   if (q.tags !== undefined) {
     const tags = new Set(q.tags);
     for (const n of named.values()) for (const k of n.store.tagged(tags, q.purge)) out.add(k);
-    // The disk store keeps no tags: what memory knew as tagged goes from disk too, or the next miss would read it back.
-    if (q.purge && out.size > 0) diskCacheKeys((k) => out.has(k), true);
+    // On disk the tags are in the stored Surrogate-Key header; what memory knew as tagged goes too, or the next miss would read it back.
+    const fromDisk = diskCacheKeys((k, headers) => out.has(k) || surrogateTags(headers['surrogate-key']).some((t) => tags.has(t)), q.purge);
+    for (const k of fromDisk) out.add(k);
     return [...out].sort();
   }
   const re = q.pattern === null ? null : compileRegexp(q.pattern);

@@ -75,6 +75,27 @@ describe('the disk store', () => {
     expect((await send(second.port, '/p')).headers['x-cache-status']).toBe('MISS');
   });
 
+  it('a Surrogate-Key purge reaches responses only the disk holds (stored by an earlier server)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tsweb-cache-'));
+    o.handle = (q, res) => {
+      res.setHeader('Cache-Control', 'max-age=600');
+      if (q.url === '/red') res.setHeader('Surrogate-Key', 'colour red');
+      res.end(`body ${q.url}`);
+    };
+    const first = await cached();
+    await send(first.port, '/red');
+    await send(first.port, '/blue');
+    await until(() => placed().length === 2);
+    await first.stop();
+    sites.pop();
+    // A new server's memory is empty: the tags are only in the files.
+    const second = await cached({}, first.port);
+    expect(localCacheKeys({ pattern: null, purge: true, tags: ['red'] })).toEqual([`GET-http-127.0.0.1:${second.port}-/red`]);
+    expect(placed().length).toBe(1);
+    expect((await send(second.port, '/red')).headers['x-cache-status']).toBe('MISS');
+    expect((await send(second.port, '/blue')).headers['x-cache-status']).toBe('HIT');
+  });
+
   it('a body over the memory threshold is spilled to disk while it streams and served from its file, ranges too', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tsweb-cache-'));
     o.handle = (_q, res) => {
