@@ -85,6 +85,17 @@ export interface ResponseWriter {
   offClose(cb: () => void): void;
   /** Takes the connection over (an upgrade request only, once); null otherwise. */
   hijack(): Hijacked | null;
+
+  // ---- HTTP/2 server push (Go's http.Pusher) ----
+  /**
+   * Promises `target` (an absolute path, or an absolute URL of this
+   * request's scheme) on this response's connection and serves it through
+   * the server's routes as a `method` (GET or HEAD) request with `headers`
+   * (names in any case), as Go's Push does. False when no push could be made:
+   * the client disabled push, the stream is itself a push or is closed, the
+   * target or headers are not allowed. Absent on HTTP/1.x writers.
+   */
+  push?(method: string, target: string, headers: Readonly<Record<string, string | readonly string[]>>): boolean;
 }
 
 /**
@@ -212,6 +223,10 @@ export class ResponseWriterWrapper implements ResponseWriter {
   }
   hijack(): Hijacked | null {
     return this.w.hijack();
+  }
+  /** Caddy's wrapper is a Pusher whatever it wraps; pushing fails where the writer below cannot push. */
+  push(method: string, target: string, headers: Readonly<Record<string, string | readonly string[]>>): boolean {
+    return this.w.push?.(method, target, headers) ?? false;
   }
 }
 

@@ -13,12 +13,20 @@
  * - trailers can be sent when the client said `TE: trailers` or the head
  *   declared a Trailer field (the stream must know before the head);
  * - there is no hijack: upgrades do not exist in HTTP/2 (extended CONNECT
- *   is not served).
+ *   is not served);
+ * - push() promises a resource on the stream (Go's http.Pusher); the
+ *   front (h2_server.ts) serves the promised request.
  */
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { constants, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Writable } from 'node:stream';
 import { type HeaderValue, type Hijacked, type ResponseWriter, type WriteCallback, WriterStream } from '../../core/response.js';
+import type { H2Request } from './h2_request.js';
+
+/** What serves a pushed stream: the listener's HTTP/2 front (h2_server.ts), which knows the current Server. */
+export interface H2Pusher {
+  push(parent: ServerHttp2Stream, origin: H2Request, method: string, target: string, headers: Readonly<Record<string, string | readonly string[]>>): boolean;
+}
 
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
@@ -62,6 +70,9 @@ export class H2ResponseWriter implements ResponseWriter {
     head: boolean,
     /** The client accepts trailers (`TE: trailers`, as gRPC clients send). */
     private readonly teTrailers: boolean,
+    /** Server push: the front that serves promised streams, and the request this responds to. */
+    private readonly pusher: H2Pusher | null = null,
+    private readonly origin: H2Request | null = null,
   ) {
     this.noBody = head;
     stream.on('error', ignore);
@@ -229,6 +240,9 @@ export class H2ResponseWriter implements ResponseWriter {
   }
   hijack(): Hijacked | null {
     return null;
+  }
+  push(method: string, target: string, headers: Readonly<Record<string, string | readonly string[]>>): boolean {
+    return this.pusher !== null && this.origin !== null && this.pusher.push(this.stream, this.origin, method, target, headers);
   }
 }
 

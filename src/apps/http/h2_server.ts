@@ -23,8 +23,9 @@
  */
 import { constants, createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { H2Request } from './h2_request.js';
-import { H2ResponseWriter } from './h2_response.js';
+import { H2ResponseWriter, type H2Pusher } from './h2_response.js';
 import type { Server, ServerLimits } from './server.js';
 
 /** Go's http2 server defaults (x/net/http2/server.go). */
@@ -49,7 +50,14 @@ function settingsFor(limits: ServerLimits) {
 
 function ignore(): void {}
 
-export class H2Front {
+/**
+ * Fields a promised request may not carry (Go's responseWriter.Push and
+ * checkValidHTTP2RequestHeaders): body framing it cannot have, Host (the
+ * authority is the pseudo-header), connection-specific fields.
+ */
+const NOT_PUSHABLE = new Set(['content-length', 'content-encoding', 'trailer', 'te', 'expect', 'host', 'connection', 'proxy-connection', 'keep-alive', 'transfer-encoding', 'upgrade']);
+
+export class H2Front implements H2Pusher {
   private readonly h2: Http2Server;
   private readonly sessions = new Set<ServerHttp2Session>();
   /** The socket being handed over, for the 'session' event that follows synchronously. */
@@ -106,9 +114,61 @@ export class H2Front {
     session.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, raw: string[]) => {
       const server = this.target();
       const req = new H2Request(stream, headers, raw, socket, (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0);
-      const w = new H2ResponseWriter(stream, server.countsBody, req.method === 'HEAD', headers.te !== undefined);
+      const w = new H2ResponseWriter(stream, server.countsBody, req.method === 'HEAD', headers.te !== undefined, this, req);
       server.handle(req.asIncoming(), w);
     });
+  }
+
+  /**
+   * Server push (Go's http2 responseWriter.Push and startPush): a
+   * PUSH_PROMISE on `parent` for a GET or HEAD of `target` on the origin's
+   * scheme and authority, whose request then runs through the current
+   * Server like any other, on the same connection (same client address and
+   * TLS state). Nested pushes and clients that disabled push are refused.
+   */
+  push(parent: ServerHttp2Stream, origin: H2Request, method: string, target: string, headers: Readonly<Record<string, string | readonly string[]>>): boolean {
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    if (parent.destroyed || parent.closed || !parent.pushAllowed) return false;
+    const socket = origin.socket;
+    const scheme = (socket as TLSSocket).encrypted === true ? 'https' : 'http';
+    let authority = origin.headers.host ?? '';
+    let path = target;
+    if (!target.startsWith('/')) {
+      // An absolute URL must keep the parent's scheme (RFC 9113 §8.4).
+      let u: URL;
+      try {
+        u = new URL(target);
+      } catch {
+        return false;
+      }
+      if (u.protocol !== `${scheme}:` || u.host === '') return false;
+      authority = u.host;
+      path = u.pathname + u.search;
+    }
+    const fields: Record<string, string | string[]> = { ':method': method, ':path': path, ':scheme': scheme, ':authority': authority };
+    const raw: string[] = [':method', method, ':path', path, ':scheme', scheme, ':authority', authority];
+    for (const name in headers) {
+      const lower = name.toLowerCase();
+      if (lower.charCodeAt(0) === 58 /* ':' */ || NOT_PUSHABLE.has(lower)) return false;
+      const v = headers[name]!;
+      const values = typeof v === 'string' ? [v] : [...v];
+      fields[lower] = values.length === 1 ? values[0]! : values;
+      for (const one of values) raw.push(lower, one);
+    }
+    try {
+      parent.pushStream(fields, (err, pushed) => {
+        // Out of streams, or the connection went: the promise was never made.
+        if (err) return;
+        pushed.on('error', ignore);
+        const server = this.target();
+        const req = new H2Request(pushed, fields, raw, socket, true);
+        server.handle(req.asIncoming(), new H2ResponseWriter(pushed, server.countsBody, method === 'HEAD', false, this, req));
+      });
+    } catch {
+      // node:http2 throws for a nested push or a client that disabled push since.
+      return false;
+    }
+    return true;
   }
 
   /** Asks every connection to finish (GOAWAY; open streams complete). */

@@ -1,5 +1,4 @@
 // The standard request matchers (Caddy's caddyhttp matchers.go): Caddyfile syntax and runtime.
-import { unimplementedMatcher } from '../../core/registry.js';
 import { defineModule } from '../define.js';
 import { headerRegexpSyntax, headerSyntax, pathRegexpSyntax, querySyntax, varsRegexpSyntax, varsSyntax } from './caddyfile_fields.js';
 import { clientIpSyntax, hostSyntax, localIpSyntax, methodSyntax, pathSyntax, protocolSyntax, remoteIpSyntax, tlsSyntax } from './caddyfile_lists.js';
@@ -16,10 +15,11 @@ import { protocolMatcher } from './protocol.js';
 import { queryMatcher } from './query.js';
 import { remoteIpMatcher } from './remote_ip.js';
 import { tlsMatcher } from './tls.js';
+import { urlPatternMatcher } from './url_pattern.js';
 import { varsMatcher } from './vars.js';
 import { varsRegexpMatcher } from './vars_regexp.js';
 
 defineModule({
   matcherParsers: [headerSyntax, querySyntax, varsSyntax, pathRegexpSyntax, headerRegexpSyntax, varsRegexpSyntax, hostSyntax, pathSyntax, methodSyntax, remoteIpSyntax, clientIpSyntax, localIpSyntax, protocolSyntax, tlsSyntax, expressionSyntax, fileSyntax, urlPatternSyntax, notSyntax],
-  matchers: [unimplementedMatcher('url_pattern'), clientIpMatcher, headerMatcher, headerRegexpMatcher, hostMatcher, methodMatcher, notMatcher, pathMatcher, pathRegexpMatcher, protocolMatcher, queryMatcher, remoteIpMatcher, tlsMatcher, varsMatcher, varsRegexpMatcher],
+  matchers: [urlPatternMatcher, clientIpMatcher, headerMatcher, headerRegexpMatcher, hostMatcher, methodMatcher, notMatcher, pathMatcher, pathRegexpMatcher, protocolMatcher, queryMatcher, remoteIpMatcher, tlsMatcher, varsMatcher, varsRegexpMatcher],
 });

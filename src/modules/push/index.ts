@@ -1,9 +1,9 @@
 // The push module: its Caddyfile syntax and its runtime, registered once.
-import { unimplementedHandler } from '../../core/registry.js';
 import { defineModule } from '../define.js';
 import { pushDirective } from './caddyfile.js';
+import { pushHandler } from './handler.js';
 
 defineModule({
   directives: [pushDirective],
-  handlers: [unimplementedHandler('push')],
+  handlers: [pushHandler],
 });

@@ -292,7 +292,8 @@ function decodeRewrite(r: ObjectReader): { method: string; uri: string } {
   return out;
 }
 
-function decodeResponseHandler(v: unknown, path: string): ResponseHandlerConfig {
+/** One entry of a handle_response list (intercept's list is the same type). */
+export function decodeResponseHandler(v: unknown, path: string): ResponseHandlerConfig {
   const r = ObjectReader.of(v, path);
   const out: ResponseHandlerConfig = {};
   const match = decodeResponseMatcher(r.raw('match'), r.at('match'));

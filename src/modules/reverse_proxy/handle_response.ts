@@ -69,10 +69,24 @@ export const HANDLED = -1;
  */
 export type ResponseHandling = (ctx: Ctx, up: IncomingMessage, next: Next) => Promise<number>;
 
-interface Compiled {
+/** One handle_response entry, compiled (Caddy's ResponseHandler after Provision); intercept's entries too. */
+export interface CompiledResponseHandler {
   match: ResponseMatcher | null;
+  /** replace_status: the status, placeholders allowed. */
   status: Template | null;
   routes: Handler | null;
+}
+
+/** Compiles one entry; `label` starts the error chain of its matcher and routes. */
+export function compileResponseHandler(hr: ResponseHandlerConfig, env: ProvisionEnv, label: string): CompiledResponseHandler {
+  return {
+    match: hr.match === undefined ? null : compileResponseMatcher(hr.match, `${label}: match`),
+    status: hr.status_code === undefined || String(hr.status_code) === '' ? null : compileTemplate(String(hr.status_code), 'empty'),
+    routes: hr.routes === undefined ? null : env.compileRoutes(hr.routes, label),
+  };
+}
+
+interface Compiled extends CompiledResponseHandler {
   /** No copy_response in the routes: the body is dropped before they run, freeing the connection. */
   dropsBody: boolean;
 }
@@ -98,9 +112,7 @@ function discard(up: IncomingMessage): void {
 export function compileResponseHandlers(list: readonly ResponseHandlerConfig[], env: ProvisionEnv, copy: ProxiedResponse['copy']): ResponseHandling | null {
   if (list.length === 0) return null;
   const handlers: Compiled[] = list.map((hr, i) => ({
-    match: hr.match === undefined ? null : compileResponseMatcher(hr.match, `handle_response ${i}: match`),
-    status: hr.status_code === undefined || String(hr.status_code) === '' ? null : compileTemplate(String(hr.status_code), 'empty'),
-    routes: hr.routes === undefined ? null : env.compileRoutes(hr.routes, `handle_response ${i}`),
+    ...compileResponseHandler(hr, env, `handle_response ${i}`),
     dropsBody: !mentionsCopyResponse(hr.routes),
   }));
 

@@ -8,9 +8,9 @@
  * 127.0.0.1 (not 192.0.2.1), and the vars foo=bar that Caddy's test puts
  * in the context come from a vars handler. The rows that need https (the
  * client certificate's subject, protocol('HTTPs')) run on an HTTPS server
- * with mutual TLS. Not ported: url_pattern (the url_pattern matcher is not
- * implemented yet; the CEL function refuses to load with the matcher's own
- * message — see below).
+ * with mutual TLS; the url_pattern rows with a base_url name an http origin
+ * on the plain server (Caddy's name https://example.com, which
+ * test/modules/matchers/url_pattern.test.ts covers over TLS).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,6 +60,10 @@ const rows: Row[] = [
   ['vars_regexp value (MatchVarsRE)', "vars_regexp('foo', 'ba?r')", '/foo', {}, 'GET', true],
   ['vars_regexp value with name (MatchVarsRE)', "vars_regexp('name', 'foo', 'ba?r')", '/foo', {}, 'GET', true],
   ['vars_regexp matches placeholder, needs escape (MatchVarsRE)', "vars_regexp('\\{http.request.uri.path}', '/fo?o')", '/foo', {}, 'GET', true],
+  ['url_pattern matches named group (MatchURLPattern)', "url_pattern('/books/:id')", '/books/123', { Host: 'example.com' }, 'GET', true],
+  ['url_pattern does not match (MatchURLPattern)', "url_pattern('/books/:id')", '/movies/123', { Host: 'example.com' }, 'GET', false],
+  ['url_pattern with base_url matches host (MatchURLPattern), on http', "url_pattern('/foo', 'http://example.com')", '/foo', { Host: 'example.com' }, 'GET', true],
+  ['url_pattern with base_url rejects other host (MatchURLPattern), on http', "url_pattern('/foo', 'http://example.com')", '/foo', { Host: 'other.com' }, 'GET', false],
   // TestMatchExpressionProvision's loading case.
   ['boolean matches succeed (provision)', "{http.request.uri.query} != ''", '/?a=1', {}, 'GET', true],
 ];
@@ -119,8 +123,19 @@ describe("Caddy's refused expressions fail the load", () => {
     expect(error).toContain(message);
   });
 
-  it('url_pattern() reaches the url_pattern matcher, which is not implemented yet: a load error, not a wrong match', async () => {
-    await expect(site([{ match: [{ expression: "url_pattern('/books/:id')" }], handle: [respond('x')] }])).rejects.toThrow(/url_pattern/);
+  it("url_pattern() with a pattern URLPattern cannot parse fails the load with the matcher's message", async () => {
+    await expect(site([{ match: [{ expression: "url_pattern('https://[invalid')" }], handle: [respond('x')] }])).rejects.toThrow(/unable to parse URL pattern: "https:\/\/\[invalid"/);
+  });
+});
+
+describe('url_pattern() beyond the table', () => {
+  it('sets the groups as placeholders, as the matcher does', async () => {
+    const s2 = await site([{ match: [{ expression: "url_pattern('/books/:id') && method('GET')" }], handle: [respond('book {http.url_pattern.pathname.id}')] }]);
+    try {
+      expect((await send(s2.port, '/books/42')).text).toBe('book 42');
+    } finally {
+      await s2.stop();
+    }
   });
 });
 
