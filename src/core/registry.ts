@@ -34,6 +34,10 @@ export interface ProvisionEnv {
   readonly namedRoutes?: ReadonlyMap<string, Handler>;
   /** The config's log, for what a module does on its own (active health probes); absent: silent. */
   readonly log?: EngineLog;
+  /** The Runtime's environment (data directories); absent: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** The config's top-level `storage` JSON (where the tls and pki apps keep certificates and CAs); undefined: the data directory. */
+  readonly storage?: unknown;
 }
 
 /** Turns a handler's JSON config (`{handler: name, ...}`) into a Handler. Throws on invalid config. */

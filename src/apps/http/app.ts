@@ -31,6 +31,8 @@ export interface HTTPAppOptions {
   validating?: boolean;
   /** The config's certificate manager: given, automatic HTTPS asks it for names and adds the redirect server. */
   certs?: CertManager;
+  /** The config's top-level `storage` JSON, for modules that keep state with the certificates (acme_server's CA). */
+  storage?: unknown;
 }
 
 import { isObject as isObj } from '../../go/json.js';
@@ -71,7 +73,7 @@ export function provisionHTTPApp(json: unknown, opts: HTTPAppOptions): HTTPApp {
   const where = ['loading http app module', 'provision http'];
   if (json === undefined || json === null) json = {};
   if (!isObj(json)) throw new ProvisionError([...where, 'the http app config must be an object']);
-  const scope = newScope([...(opts.configFiles ?? [])], opts.log);
+  const scope = newScope([...(opts.configFiles ?? [])], opts.log, opts.env, opts.storage);
   let gracePeriod: number;
   let shutdownDelay: number;
   let httpPort = 80;
@@ -297,7 +299,7 @@ export const httpAppModule: AppModule = {
   name: 'http',
   provision(json, ctx) {
     const certs = takeCertManager(ctx);
-    const tree = provisionHTTPApp(json, { configFiles: ctx.configFiles, log: ctx.log, env: ctx.env, validating: ctx.validating, certs: certs.manager });
+    const tree = provisionHTTPApp(json, { configFiles: ctx.configFiles, log: ctx.log, env: ctx.env, validating: ctx.validating, certs: certs.manager, storage: ctx.storage });
     const pool = ctx.shared('http.listeners', () => new ListenerPool(ctx.runtimeLog));
     return new RunningHTTPApp(tree, pool, ctx, certs);
   },

@@ -26,13 +26,16 @@ export interface ProvisionScope {
   readonly namedRoutes: Map<string, Handler>;
   /** Where modules log what they do on their own (active health probes). */
   readonly log?: EngineLog;
+  readonly env?: NodeJS.ProcessEnv;
+  /** The config's `storage` JSON (acme_server's CA lives there, as the pki app's). */
+  readonly storage?: unknown;
 }
 
-export function newScope(configFiles: string[] = [], log?: EngineLog): ProvisionScope {
-  return { configFiles, cleanups: [], retirers: [], namedRoutes: new Map(), log };
+export function newScope(configFiles: string[] = [], log?: EngineLog, env?: NodeJS.ProcessEnv, storage?: unknown): ProvisionScope {
+  return { configFiles, cleanups: [], retirers: [], namedRoutes: new Map(), log, env, storage };
 }
 
 /** Same scope, a different server: named routes are per server in Caddy. */
 export function serverScope(parent: ProvisionScope): ProvisionScope {
-  return { configFiles: parent.configFiles, cleanups: parent.cleanups, retirers: parent.retirers, namedRoutes: new Map(), log: parent.log };
+  return { ...parent, namedRoutes: new Map() };
 }

@@ -163,6 +163,8 @@ export function makeEnv(scope: ProvisionScope, where: readonly string[]): Provis
     configFiles: scope.configFiles,
     namedRoutes: scope.namedRoutes,
     log: scope.log,
+    env: scope.env,
+    storage: scope.storage,
   };
 }
 
