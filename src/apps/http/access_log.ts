@@ -15,6 +15,7 @@ import type { EngineLog } from '../../core/log.js';
 import type { JSONObject } from '../../core/registry.js';
 import type { Ctx } from '../../core/types.js';
 import { extraFields } from '../../modules/log_append/handler.js';
+import { receivedRawHeaders, traceLogFields } from '../../modules/tracing/log_fields.js';
 import { Duration } from '../../log/value.js';
 
 import { isObject as isObj } from '../../go/json.js';
@@ -41,7 +42,8 @@ export function canonicalHeader(name: string): string {
 /** Request headers as Go holds them (canonical names, all values, no Host), credentials redacted. */
 export function requestHeaders(req: IncomingMessage, logCredentials: boolean): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  const raw = req.rawHeaders;
+  // The tracing handler may have replaced the lines to add its traceparent; Caddy logs the request as received.
+  const raw = receivedRawHeaders(req) ?? req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = canonicalHeader(raw[i]!);
     if (name === 'Host') continue;
@@ -149,6 +151,9 @@ export class AccessLog {
       status,
       resp_headers: responseHeaders(w, this.logCredentials),
     };
+    // Caddy's tracing handler adds these to the request's extra log fields before its chain runs, so ahead of log_append's.
+    const trace = traceLogFields(ctx);
+    if (trace !== undefined) [fields.traceID, fields.spanID] = trace;
     const extra = extraFields(ctx);
     if (extra) for (const [k, v] of extra) fields[k] = v;
     const level = status >= 500 ? 'error' : 'info';
