@@ -6,17 +6,15 @@
  * serves it with the same Runtime as `tsweb run`, in the foreground, until
  * SIGINT/SIGTERM stop it gracefully.
  *
- * Where Caddy would do something the engine cannot yet, the command refuses
- * instead of quietly serving something else: --templates (no template
- * engine) and --domain on a port other than 80 (Caddy would serve HTTPS
- * with automatic certificates; there is no TLS yet).
+ * --domain adds a host matcher and listens on the HTTPS port: automatic
+ * HTTPS then gets the certificate (internal for localhost and IP
+ * addresses, ACME for public names), as with Caddy.
  *
  * Exit codes as Caddy's: 1 when the server cannot start, 2 on a usage error
  * or a forced quit, 0 after a clean stop, 3 when the stop failed.
  */
 import { Runtime } from '../runtime/runtime.js';
 import { precompressors } from '../modules/file_server/encodings.js';
-import { parseListenAddresses } from '../apps/http/listen.js';
 import type { JSONObject } from '../go/json.js';
 import type { Command } from './command.js';
 import { ConfigError } from './errors.js';
@@ -36,7 +34,7 @@ const flags: FlagSpec[] = [
   { name: 'listen', short: 'l', type: 'string', valueName: 'string', help: 'The address to which to bind the listener' },
   { name: 'browse', short: 'b', type: 'bool', help: 'Enable directory browsing' },
   { name: 'reveal-symlinks', type: 'bool', help: 'Show symlink paths when browse is enabled.' },
-  { name: 'templates', short: 't', type: 'bool', help: 'Enable template rendering (not implemented in tsweb yet)' },
+  { name: 'templates', short: 't', type: 'bool', help: 'Enable template rendering' },
   { name: 'access-log', short: 'a', type: 'bool', help: 'Enable the access log' },
   { name: 'debug', short: 'v', type: 'bool', help: 'Enable verbose debug logs' },
   { name: 'file-limit', short: 'f', type: 'string', valueName: 'int', default: String(defaultFileLimit), help: 'Max directories to read' },
@@ -140,30 +138,11 @@ export function fileServerConfig(o: FileServerOptions): JSONObject {
   return config;
 }
 
-/** Refuses what Caddy would do and the engine cannot (yet), before anything listens. */
-function checkSupported(o: FileServerOptions, env: NodeJS.ProcessEnv): void {
-  if (o.templates) {
-    throw new ConfigError('--templates: template rendering is not implemented in tsweb yet; run without --templates to serve the files as they are');
-  }
+/** Refuses a precompressor Caddy has no module for, as cmdFileServer does, before anything listens. */
+function checkSupported(o: FileServerOptions): void {
   for (const name of o.precompressed) {
     if (!(name in precompressors)) {
       throw new ConfigError(`getting module named 'http.precompressed.${name}': module not registered: http.precompressed.${name}`);
-    }
-  }
-  if (o.domain) {
-    const listen = o.listen || ':443';
-    let ports: number[];
-    try {
-      ports = parseListenAddresses(listen, env).map((a) => a.port);
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
-    }
-    // Automatic HTTPS leaves a server alone only when it listens on the HTTP port alone.
-    if (ports.some((p) => p !== 80)) {
-      throw new ConfigError(
-        `--domain ${o.domain}: Caddy would serve this site over HTTPS (listening on ${listen}), and tsweb does not implement TLS yet; ` +
-          'to serve it over plain HTTP, add --listen with port 80 (for example --listen :80)',
-      );
     }
   }
 }
@@ -183,7 +162,7 @@ export async function runFileServer(args: string[], io: CliIO): Promise<number> 
       compress: !opts.bools.get('no-compress')!,
       precompressed: stringSlice(opts, 'precompressed'),
     };
-    checkSupported(o, io.env);
+    checkSupported(o);
     const config = fileServerConfig(o);
 
     const log = stderrLogger(io.stderr, io.stderrIsTTY);

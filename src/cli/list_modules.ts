@@ -35,8 +35,8 @@ const adminModules = ['admin.api.load', 'admin.api.pki', 'admin.api.reverse_prox
 export function moduleIDs(): string[] {
   const ids = [
     ...appModules.keys(),
-    ...[...handlerModules.values()].filter((m) => !m.unimplemented).map((m) => `http.handlers.${m.name}`),
-    ...[...matcherModules.values()].filter((m) => !m.unimplemented).map((m) => `http.matchers.${m.name}`),
+    ...[...handlerModules.values()].map((m) => `http.handlers.${m.name}`),
+    ...[...matcherModules.values()].map((m) => `http.matchers.${m.name}`),
     'caddy.adapters.caddyfile',
     ...adminModules,
   ];

@@ -54,8 +54,6 @@ export type MatcherProvisioner = (config: unknown, env: ProvisionEnv) => Matcher
  */
 export interface HandlerModule<C = JSONObject> {
   readonly name: string;
-  /** Registered only to refuse its config by name (a Caddy module tsweb lacks); not listed as available. */
-  readonly unimplemented?: boolean;
   // Method syntax on purpose: a registry holds modules of many config types
   // as HandlerModule<unknown>, and each module's decode feeds its own provision.
   decode(json: JSONObject): C;
@@ -65,7 +63,6 @@ export interface HandlerModule<C = JSONObject> {
 /** An `http.matchers.*` module; its JSON is the matcher's value (an array for `path`, an object for `header`...). */
 export interface MatcherModule<C = unknown> {
   readonly name: string;
-  readonly unimplemented?: boolean;
   decode(json: unknown): C;
   provision(config: C, env: ProvisionEnv): Matcher;
 }
@@ -111,23 +108,4 @@ export function registerHandler(name: string, provision: HandlerProvisioner): vo
 
 export function registerMatcher(name: string, provision: MatcherProvisioner): void {
   registerMatcherModule(matcherModule(name, provision));
-}
-
-/**
- * A module of Caddy's standard distribution that tsweb does not run yet:
- * registered so its config gets this message (and `validate` says the same
- * as `run`) rather than "unknown module".
- */
-export function unimplementedHandler(name: string): HandlerModule<JSONObject> {
-  const mod = handlerModule(name, () => {
-    throw new Error(`handler '${name}' is not implemented in tsweb yet`);
-  });
-  return { ...mod, unimplemented: true };
-}
-
-export function unimplementedMatcher(name: string): MatcherModule<unknown> {
-  const mod = matcherModule(name, () => {
-    throw new Error(`matcher '${name}' is not implemented in tsweb yet`);
-  });
-  return { ...mod, unimplemented: true };
 }

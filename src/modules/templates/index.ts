@@ -1,9 +1,9 @@
 // The templates module: its Caddyfile syntax and its runtime, registered once.
-import { unimplementedHandler } from '../../core/registry.js';
 import { defineModule } from '../define.js';
 import { templatesDirective } from './caddyfile.js';
+import { templatesHandler } from './handler.js';
 
 defineModule({
   directives: [templatesDirective],
-  handlers: [unimplementedHandler('templates')],
+  handlers: [templatesHandler],
 });

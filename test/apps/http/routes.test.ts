@@ -165,10 +165,6 @@ describe('guards and provisioning errors', () => {
     );
   });
 
-  it('a Caddy handler tsweb has not written yet says so', () => {
-    expect(() => compileRouteList([{ handle: [{ handler: 'templates' }] }], newScope(), ['s'])).toThrow(/handler 'templates' is not implemented in tsweb yet/);
-  });
-
   it('an unknown matcher is a config error naming it', () => {
     expect(() => compileRouteList([{ match: [{ no_such_matcher: 1 }], handle: [] }], newScope(), ['s'])).toThrow(
       "s: route 0: loading matcher modules: module name 'no_such_matcher': unknown module: http.matchers.no_such_matcher",
