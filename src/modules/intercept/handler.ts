@@ -22,21 +22,13 @@ import { canonicalKey } from '../../core/header_ops.js';
 import { handlerModule, type ProvisionEnv } from '../../core/registry.js';
 import type { Replacer } from '../../core/replacer.js';
 import { ResponseWriterWrapper, type ResponseWriter, type WriteCallback } from '../../core/response.js';
+import { HELD, ResponseRecorder } from '../../core/response_recorder.js';
 import type { Handler } from '../../core/types.js';
 import type { ResponseHandlerConfig } from '../reverse_proxy/config.js';
 import { compileResponseHandler, type CompiledResponseHandler } from '../reverse_proxy/handle_response.js';
 import { decodeIntercept } from './config.js';
 
-const PENDING = 0;
-const STREAM = 1;
-const HELD = 2;
-
 const noop = (): Promise<void> => Promise.resolve();
-
-function toBuffer(chunk: Uint8Array | string): Buffer {
-  // A copy: the writer may reuse its chunk once the write is acknowledged.
-  return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk);
-}
 
 /** strconv.Atoi of the replaced status; Caddy answers 500 when it fails. */
 function statusFrom(text: string): number {
@@ -47,13 +39,7 @@ function statusFrom(text: string): number {
 }
 
 /** Caddy's responseRecorder with intercept's shouldBuffer. */
-class InterceptWriter extends ResponseWriterWrapper {
-  mode = PENDING;
-  /** The status the handlers wrote (rec.Status()). */
-  status = 0;
-  message: string | undefined;
-  chunks: Buffer[] = [];
-  ended = false;
+class InterceptWriter extends ResponseRecorder {
   /** The entry that took the response, its index, and the status replace_status computed (0: none). */
   entry: CompiledResponseHandler | null = null;
   index = -1;
@@ -67,8 +53,7 @@ class InterceptWriter extends ResponseWriterWrapper {
     super(w);
   }
 
-  private decide(status: number): void {
-    this.status = status;
+  protected shouldBuffer(status: number): boolean {
     const { entries, w } = this;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
@@ -76,68 +61,9 @@ class InterceptWriter extends ResponseWriterWrapper {
       this.entry = e;
       this.index = i;
       if (e.status !== null) this.replaced = statusFrom(e.status(this.repl));
-      this.mode = HELD;
-      return;
+      return true;
     }
-    this.mode = STREAM;
-  }
-
-  override get statusCode(): number {
-    return this.mode === HELD ? this.status : this.w.statusCode;
-  }
-  override set statusCode(v: number) {
-    if (this.mode !== HELD) this.w.statusCode = v;
-  }
-  override get headersSent(): boolean {
-    return this.mode === HELD || this.w.headersSent;
-  }
-  override get writableEnded(): boolean {
-    return this.mode === HELD ? this.ended : this.w.writableEnded;
-  }
-  override get writableFinished(): boolean {
-    return this.mode === HELD ? this.ended : this.w.writableFinished;
-  }
-
-  override writeHead(status: number, message?: string): void {
-    // 1xx responses are not final: they pass through and decide nothing.
-    if (status < 200) {
-      this.w.writeHead(status, message);
-      return;
-    }
-    if (this.mode === PENDING) {
-      this.message = message;
-      this.decide(status);
-    }
-    if (this.mode === STREAM) this.w.writeHead(status, message);
-  }
-
-  override write(chunk: Uint8Array | string, cb?: WriteCallback): boolean {
-    if (this.mode === PENDING) this.decide(this.w.statusCode);
-    if (this.mode === STREAM) return this.w.write(chunk, cb);
-    this.chunks.push(toBuffer(chunk));
-    if (cb) process.nextTick(cb);
-    return true;
-  }
-
-  override onceDrain(cb: () => void): void {
-    if (this.mode === HELD) process.nextTick(cb);
-    else this.w.onceDrain(cb);
-  }
-
-  override end(chunk?: Uint8Array | string, cb?: () => void): void {
-    if (this.mode === PENDING) this.decide(this.w.statusCode);
-    if (this.mode === STREAM) {
-      this.w.end(chunk, cb);
-      return;
-    }
-    if (chunk !== undefined && chunk.length > 0) this.chunks.push(toBuffer(chunk));
-    this.ended = true;
-    if (cb) process.nextTick(cb);
-  }
-
-  /** Caddy's recorder does not flush a response it holds (caddy#6144), nor one undecided. */
-  override flush(): void {
-    if (this.mode === STREAM) this.w.flush();
+    return false;
   }
 }
 
@@ -186,8 +112,7 @@ function provision(list: ResponseHandlerConfig[], env: ProvisionEnv): Handler {
     setPlaceholders(w, repl, rec.status);
     log?.('debug', 'http.handlers.intercept', 'handling response', { handler: rec.index });
 
-    const body = rec.chunks.length === 1 ? rec.chunks[0]! : Buffer.concat(rec.chunks);
-    rec.chunks = [];
+    const body = rec.takeBody();
     const routes = rec.entry!.routes;
     if (routes === null) {
       // replace_status (or an entry with nothing to do): the held response, maybe with a new status.

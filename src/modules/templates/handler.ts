@@ -18,7 +18,8 @@
 import type { EngineLog } from '../../core/log.js';
 import { handlerModule, type ProvisionEnv } from '../../core/registry.js';
 import { compileTemplate } from '../../core/replacer.js';
-import { ResponseWriterWrapper, type HeaderValue, type ResponseWriter, type WriteCallback } from '../../core/response.js';
+import type { HeaderValue, ResponseWriter } from '../../core/response.js';
+import { HELD, ResponseRecorder } from '../../core/response_recorder.js';
 import { HandlerError, type Handler } from '../../core/types.js';
 import { decodeTemplates, type TemplatesConfig } from './config.js';
 import { TemplateContext, type IncludedResponse, type RunState } from './context.js';
@@ -28,18 +29,8 @@ import { fetchInclude } from './include.js';
 /** httpInclude requests one response may make (each round of them runs the template again). */
 const MAX_INCLUDES = 32;
 
-const PENDING = 0;
-const STREAM = 1;
-const HELD = 2;
-
 /** Caddy's responseRecorder with the templates' shouldBuf (Content-Type contains a listed type). */
-class TemplateWriter extends ResponseWriterWrapper {
-  mode = PENDING;
-  status = 0;
-  message: string | undefined;
-  chunks: Buffer[] = [];
-  ended = false;
-
+class TemplateWriter extends ResponseRecorder {
   constructor(
     w: ResponseWriter,
     private readonly mimeTypes: readonly string[],
@@ -47,72 +38,12 @@ class TemplateWriter extends ResponseWriterWrapper {
     super(w);
   }
 
-  private decide(status: number): void {
-    this.status = status;
+  protected shouldBuffer(status: number): boolean {
     // Bodiless answers (Go's ServeContent drops Content-Type from a 304) are never templates.
-    if (status === 304 || status === 204) {
-      this.mode = STREAM;
-      return;
-    }
+    if (status === 304 || status === 204) return false;
     const ct = this.w.getHeader('content-type');
     const text = ct === undefined ? '' : Array.isArray(ct) ? String(ct[0] ?? '') : String(ct);
-    this.mode = this.mimeTypes.some((m) => text.includes(m)) ? HELD : STREAM;
-  }
-
-  override get statusCode(): number {
-    return this.mode === HELD ? this.status : this.w.statusCode;
-  }
-  override set statusCode(v: number) {
-    if (this.mode !== HELD) this.w.statusCode = v;
-  }
-  override get headersSent(): boolean {
-    return this.mode === HELD || this.w.headersSent;
-  }
-  override get writableEnded(): boolean {
-    return this.mode === HELD ? this.ended : this.w.writableEnded;
-  }
-  override get writableFinished(): boolean {
-    return this.mode === HELD ? this.ended : this.w.writableFinished;
-  }
-
-  override writeHead(status: number, message?: string): void {
-    if (status < 200) {
-      this.w.writeHead(status, message);
-      return;
-    }
-    if (this.mode === PENDING) {
-      this.message = message;
-      this.decide(status);
-    }
-    if (this.mode === STREAM) this.w.writeHead(status, message);
-  }
-
-  override write(chunk: Uint8Array | string, cb?: WriteCallback): boolean {
-    if (this.mode === PENDING) this.decide(this.w.statusCode);
-    if (this.mode === STREAM) return this.w.write(chunk, cb);
-    this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
-    if (cb) process.nextTick(cb);
-    return true;
-  }
-
-  override onceDrain(cb: () => void): void {
-    if (this.mode === HELD) process.nextTick(cb);
-    else this.w.onceDrain(cb);
-  }
-
-  override end(chunk?: Uint8Array | string, cb?: () => void): void {
-    if (this.mode === PENDING) this.decide(this.w.statusCode);
-    if (this.mode === STREAM) {
-      this.w.end(chunk, cb);
-      return;
-    }
-    if (chunk !== undefined && chunk.length > 0) this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
-    this.ended = true;
-    if (cb) process.nextTick(cb);
-  }
-
-  override flush(): void {
-    if (this.mode === STREAM) this.w.flush();
+    return this.mimeTypes.some((m) => text.includes(m));
   }
 }
 
@@ -150,8 +81,7 @@ function provision(config: TemplatesConfig, env: ProvisionEnv): Handler {
     }
     if (rec.mode !== HELD) return;
 
-    const source = Buffer.concat(rec.chunks).toString('utf8');
-    rec.chunks = [];
+    const source = rec.takeBody().toString('utf8');
     const includes = new Map<string, IncludedResponse>();
     const run: RunState = {
       ctx,
