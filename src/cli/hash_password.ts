@@ -1,7 +1,7 @@
 /**
  * `tsweb hash-password`: Caddy's `caddy hash-password`
- * (modules/caddyhttp/caddyauth/command.go). Prints a bcrypt hash for
- * basic_auth / http_basic accounts.
+ * (modules/caddyhttp/caddyauth/command.go). Prints a bcrypt or argon2id
+ * hash for basic_auth / http_basic accounts.
  *
  * The plaintext comes from --plaintext or else stdin: on a terminal it is
  * asked for twice without echo and both must match; otherwise one line is
@@ -9,13 +9,16 @@
  * newline is refused with "EOF", as Caddy does).
  *
  * --bcrypt-cost is Caddy's (2.7+) flag; as there, a cost outside bcrypt's
- * range 4..31 falls back to the default 14. argon2id (Caddy 2.8+) and scrypt
- * (Caddy ≤ 2.6) are refused: the engine's basic_auth verifies bcrypt only.
+ * range 4..31 falls back to the default 14. --algorithm argon2id and its
+ * --argon2id-time/-memory/-threads/-keylen are Caddy 2.10's, with its
+ * defaults (1 pass, 46 MiB, 1 lane, 32 bytes). scrypt (Caddy ≤ 2.6) is
+ * refused: no basic_auth verifies it any more.
  *
  * Exit codes as Caddy's: 0 with the hash on stdout, 1 on any failure, 2 on
  * a usage error.
  */
 import bcrypt from 'bcryptjs';
+import { argon2idDefaults, argon2idHash } from '../modules/authentication/argon2id.js';
 import type { Command } from './command.js';
 import { ConfigError } from './errors.js';
 import { type FlagSpec, flagsHelp, UsageError } from './flags.js';
@@ -29,6 +32,10 @@ const flags: FlagSpec[] = [
   { name: 'plaintext', short: 'p', type: 'string', valueName: 'string', help: 'The plaintext password' },
   { name: 'algorithm', short: 'a', type: 'string', valueName: 'string', default: 'bcrypt', help: 'Name of the hash algorithm' },
   { name: 'bcrypt-cost', type: 'string', valueName: 'int', default: String(defaultCost), help: "Bcrypt hashing cost (only used with 'bcrypt' algorithm)" },
+  { name: 'argon2id-time', type: 'string', valueName: 'uint32', default: String(argon2idDefaults.time), help: 'Number of iterations for Argon2id hashing. Increasing this makes the hash slower and more resistant to brute-force attacks.' },
+  { name: 'argon2id-memory', type: 'string', valueName: 'uint32', default: String(argon2idDefaults.memory), help: 'Memory to use in KiB for Argon2id hashing. Larger values increase resistance to GPU/ASIC attacks.' },
+  { name: 'argon2id-threads', type: 'string', valueName: 'uint8', default: String(argon2idDefaults.threads), help: 'Number of CPU threads to use for Argon2id hashing. Increase for faster hashing on multi-core systems.' },
+  { name: 'argon2id-keylen', type: 'string', valueName: 'uint32', default: String(argon2idDefaults.keyLen), help: 'Length of the resulting Argon2id hash in bytes. Longer hashes increase security but slightly increase storage size.' },
 ];
 
 const usage = `Convenient way to hash a plaintext password. The resulting
@@ -37,16 +44,21 @@ hash is written to stdout.
 --plaintext, when omitted, will be read from stdin. If tsweb is attached
 to a controlling tty, the password is asked for twice and not echoed.
 
---algorithm: 'bcrypt', the default and the only one supported by tsweb
-(Caddy also knows argon2id).
+--algorithm selects the hashing algorithm. Valid options are:
+  * 'argon2id' (recommended for modern security)
+  * 'bcrypt'  (legacy, slower, configurable cost; the default)
+basic_auth must name the same algorithm: basic_auth argon2id { ... }
 
 --bcrypt-cost sets the bcrypt hashing difficulty. Higher values increase
 security by making the hash computation slower and more CPU-intensive.
 If the provided cost is not within the valid range [4, 31], the default
 value (14) will be used instead.
 
+--argon2id-time, --argon2id-memory (KiB), --argon2id-threads and
+--argon2id-keylen (bytes) set the argon2id parameters.
+
 Usage:
-  tsweb hash-password [--plaintext <password>] [--algorithm <name>] [--bcrypt-cost <difficulty>]
+  tsweb hash-password [--plaintext <password>] [--algorithm <argon2id|bcrypt>] [--bcrypt-cost <difficulty>] [--argon2id-time <iterations>] [--argon2id-memory <KiB>] [--argon2id-threads <n>] [--argon2id-keylen <bytes>]
 
 Flags:
 ${flagsHelp(flags)}
@@ -163,6 +175,18 @@ function parseCost(value: string): number {
   return n;
 }
 
+/** pflag's Uint32 / Uint8: strconv.ParseUint with base 0 and the type's size. */
+function parseUint(name: string, value: string, bits: number): number {
+  let n = NaN;
+  if (/^0[xX][0-9a-fA-F]+$/.test(value)) n = parseInt(value.slice(2), 16);
+  else if (/^0[bB][01]+$/.test(value)) n = parseInt(value.slice(2), 2);
+  else if (/^0[oO]?[0-7]+$/.test(value)) n = parseInt(value.replace(/^0[oO]?/, ''), 8);
+  else if (/^\d+$/.test(value)) n = Number(value);
+  if (Number.isNaN(n)) throw new UsageError(`invalid argument "${value}" for "--${name}" flag: strconv.ParseUint: parsing "${value}": invalid syntax`);
+  if (n >= 2 ** bits) throw new UsageError(`invalid argument "${value}" for "--${name}" flag: strconv.ParseUint: parsing "${value}": value out of range`);
+  return n;
+}
+
 async function readPlaintext(input: PasswordInput): Promise<string> {
   let plaintext: string;
   if (input.isTTY) {
@@ -180,14 +204,27 @@ export async function runHashPassword(args: string[], io: CliIO, input: Password
   return runFlagsVerb(io, usage, args, flags, async (opts) => {
     const algorithm = opts.strings.get('algorithm')!;
     let cost = parseCost(opts.strings.get('bcrypt-cost')!);
+    const argon = {
+      time: parseUint('argon2id-time', opts.strings.get('argon2id-time')!, 32),
+      memory: parseUint('argon2id-memory', opts.strings.get('argon2id-memory')!, 32),
+      threads: parseUint('argon2id-threads', opts.strings.get('argon2id-threads')!, 8),
+      keyLen: parseUint('argon2id-keylen', opts.strings.get('argon2id-keylen')!, 32),
+    };
     // Refuse an algorithm before asking for a password it cannot hash.
-    if (algorithm === 'argon2id' || algorithm === 'scrypt') {
-      throw new ConfigError(`hash algorithm ${algorithm} is not supported by tsweb (its basic_auth verifies bcrypt hashes only); use --algorithm bcrypt`);
-    }
-    if (algorithm !== 'bcrypt') throw new ConfigError(`unrecognized hash algorithm: ${algorithm}`);
+    if (algorithm !== 'bcrypt' && algorithm !== 'argon2id') throw new ConfigError(`unrecognized hash algorithm: ${algorithm}`);
 
     const given = opts.strings.get('plaintext')!;
     const plaintext = given !== '' ? given : await readPlaintext(input);
+    if (algorithm === 'argon2id') {
+      let hash: string;
+      try {
+        hash = await argon2idHash(plaintext, argon);
+      } catch (err) {
+        throw new ConfigError((err as Error).message);
+      }
+      io.stdout(`${hash}\n`);
+      return 0;
+    }
     if (cost < 4 || cost > 31) cost = defaultCost;
     // bcrypt reads at most 72 bytes; Go's bcrypt refuses more (Go ≥ 1.24 returns ErrPasswordTooLong).
     if (Buffer.byteLength(plaintext) > 72) throw new ConfigError('bcrypt: password length exceeds 72 bytes');

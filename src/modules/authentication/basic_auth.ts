@@ -1,20 +1,24 @@
 /**
  * The http_basic authentication provider (Caddy's caddyauth.HTTPBasicAuth):
- * accounts with bcrypt hashes, as `caddy hash-password` / `tsweb
- * hash-password` print them (the `$2a$...` text, or its base64 as older
- * Caddyfiles have it), a realm for the WWW-Authenticate challenge
+ * accounts with bcrypt or argon2id hashes (the provider's `hash.algorithm`
+ * says which, as in Caddy: no guessing from the hash text), as `caddy
+ * hash-password` / `tsweb hash-password` print them (or their base64 as
+ * older Caddyfiles have it), a realm for the WWW-Authenticate challenge
  * ("restricted" by default), and a fake hash for unknown users so a wrong
  * name costs as much as a wrong password.
  *
- * bcrypt is slow on purpose (cost 14 ≈ 1 s in pure JS), so successful
- * checks are remembered: the cache key is a SHA-256 over the user, the
- * stored hash and the password given, so the plaintext is never kept and a
- * different password never hits. The cache is bounded; the oldest entry
- * goes first. Hash comparison is constant-time.
+ * Both hashes are slow on purpose (bcrypt cost 14 ≈ 1 s in pure JS,
+ * argon2id at Caddy's defaults ≈ 60 ms), so successful checks are
+ * remembered: the cache key is a SHA-256 over the user, the stored hash and
+ * the password given, so the plaintext is never kept and a different
+ * password never hits. The cache is bounded; the oldest entry goes first.
+ * As Caddy's singleflight group does, concurrent checks of the same
+ * credentials share one hash computation. Hash comparison is constant-time.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ResponseWriter } from '../../core/response.js';
-import bcrypt from 'bcryptjs';
+import { argon2idFakeHash, argon2idMatches } from './argon2id.js';
+import { BCRYPT, bcryptFakeHash, bcryptMatches } from './bcrypt.js';
 import type { BasicAuth } from './config.js';
 
 export interface AuthResult {
@@ -25,8 +29,6 @@ export interface AuthResult {
 export type Authenticator = (req: { headers: Record<string, string | string[] | undefined> }, res: ResponseWriter) => Promise<AuthResult>;
 
 const CACHE_MAX = 1000;
-const BCRYPT = /^\$2[abxy]?\$(\d\d)\$[./A-Za-z0-9]{53}$/;
-const B64 = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Go's Request.BasicAuth: "Basic " (any case) + standard base64 of user:password. */
 export function parseBasicAuth(header: string | undefined): [string, string] | null {
@@ -44,28 +46,29 @@ export function parseBasicAuth(header: string | undefined): [string, string] | n
   return [user, pass];
 }
 
-/** A syntactically valid bcrypt hash nobody's password produces, at the given cost. */
-function fakeHash(cost: string): string {
-  let salt = '';
-  for (const b of randomBytes(53)) salt += B64[b & 63];
-  return `$2a$${cost}$${salt}`;
-}
-
-/** bcrypt the password with the stored hash's salt and compare the results in constant time. */
-async function bcryptMatches(hash: string, password: string): Promise<boolean> {
-  if (!BCRYPT.test(hash)) throw new Error('crypto/bcrypt: hashedSecret is not a valid bcrypt hash');
-  // 2a, 2b and 2y hash the same way (they differ only in old implementations' bugs).
-  const norm = hash.replace(/^\$2[abxy]?\$/, '$2a$');
-  const computed = Buffer.from(await bcrypt.hash(password, norm.slice(0, 29)));
-  const expected = Buffer.from(norm);
-  return computed.length === expected.length && timingSafeEqual(computed, expected);
-}
-
 export function compileBasicAuth(config: BasicAuth): Authenticator {
   const { accounts, realm } = config;
   const challenge = `Basic realm="${realm}"`;
-  const firstCost = [...accounts.values()].map((h) => BCRYPT.exec(h)?.[1]).find((c) => c !== undefined) ?? '14';
-  const fake = fakeHash(firstCost);
+  let matches: (hash: string, password: string) => Promise<boolean>;
+  let fake: string;
+  if (config.algorithm === 'argon2id') {
+    matches = argon2idMatches;
+    fake = argon2idFakeHash;
+  } else {
+    matches = bcryptMatches;
+    const firstCost = [...accounts.values()].map((h) => BCRYPT.exec(h)?.[1]).find((c) => c !== undefined) ?? '14';
+    fake = bcryptFakeHash(firstCost);
+  }
+  // Checks under way, by cache key: a burst of requests with the same credentials hashes once.
+  const inflight = new Map<string, Promise<boolean>>();
+  const check = (key: string, hash: string, password: string): Promise<boolean> => {
+    let p = inflight.get(key);
+    if (p === undefined) {
+      p = matches(hash, password).finally(() => inflight.delete(key));
+      inflight.set(key, p);
+    }
+    return p;
+  };
 
   // Successful checks, by SHA-256(user, hash, password); insertion order doubles as age.
   const cache = new Map<string, true>();
@@ -91,7 +94,7 @@ export function compileBasicAuth(config: BasicAuth): Authenticator {
     }
     let same: boolean;
     try {
-      same = await bcryptMatches(hash, password);
+      same = await check(key, hash, password);
     } catch (err) {
       return deny(err as Error);
     }

@@ -16,7 +16,7 @@ export interface AccountConfig {
   username: string;
   /** The hash, as `hash-password` prints it, or that text base64-encoded (older Caddyfiles). */
   password: string;
-  /** Caddy 2.6's external salt (scrypt only); accepted, unused by bcrypt. */
+  /** Caddy 2.6's external salt (scrypt only); accepted, unused by bcrypt and argon2id. */
   salt?: string;
 }
 
@@ -37,8 +37,11 @@ export interface AuthenticationConfig {
   providers?: ProvidersConfig;
 }
 
-/** The http_basic provider, checked: username → bcrypt hash text. */
+export type HashAlgorithm = 'bcrypt' | 'argon2id';
+
+/** The http_basic provider, checked: username → hash text in the algorithm's format. */
 export interface BasicAuth {
+  algorithm: HashAlgorithm;
   accounts: Map<string, string>;
   realm: string;
 }
@@ -48,26 +51,26 @@ export interface Authentication {
   providers: BasicAuth[];
 }
 
-function decodeHash(r: ObjectReader): void {
+function decodeHash(r: ObjectReader): HashAlgorithm {
   const raw = r.raw('hash');
-  if (raw === undefined || raw === null) return;
+  if (raw === undefined || raw === null) return 'bcrypt';
   const h = r.obj('hash');
   const algorithm = h.str('algorithm', 'bcrypt');
-  if (algorithm !== 'bcrypt') {
-    if (algorithm === 'argon2id') throw new Error('loading password hasher module: argon2id is not supported by tsweb yet');
+  if (algorithm !== 'bcrypt' && algorithm !== 'argon2id') {
     throw new Error(`loading password hasher module: unknown module: http.authentication.hashes.${algorithm}`);
   }
   h.done();
+  return algorithm;
 }
 
 function decodeBasicAuth(r: ObjectReader): BasicAuth {
-  decodeHash(r);
+  const algorithm = decodeHash(r);
   const accounts = new Map<string, string>();
   r.list('accounts', (v, path) => {
     const a = ObjectReader.of(v, path, 'caddyauth.Account');
     const username = a.str('username', '');
     const password = a.str('password', '');
-    // Only Caddy 2.6's scrypt used it; bcrypt hashes carry their salt.
+    // Only Caddy 2.6's scrypt used it; bcrypt and argon2id hashes carry their salt.
     a.str('salt');
     a.done();
     return { username, password };
@@ -82,7 +85,7 @@ function decodeBasicAuth(r: ObjectReader): BasicAuth {
   const realm = r.str('realm', '') || 'restricted';
   r.obj('hash_cache').done();
   r.done();
-  return { accounts, realm };
+  return { algorithm, accounts, realm };
 }
 
 const providerModules: Record<string, (r: ObjectReader) => BasicAuth> = { http_basic: decodeBasicAuth };

@@ -14,7 +14,7 @@ import { sortKeys } from './listing.js';
 
 /** fileserver.Browse. */
 export interface BrowseJSON {
-  /** A Go text/template; refused by tsweb for now (the built-in listing is used without it). */
+  /** A Go text/template file for the HTML listing, read on every listing as Caddy does. */
   template_file?: string;
   reveal_symlinks?: boolean;
   /** `[<by>[, asc|desc]]`. */
@@ -62,10 +62,7 @@ function decodeBrowse(r: ObjectReader): BrowseConfig | null {
   const raw = r.raw('browse');
   if (raw === undefined || raw === null) return null;
   const b = r.obj('browse', 'fileserver.Browse');
-  if (b.str('template_file', '') !== '') {
-    // Caddy runs a Go text/template here; tsweb has no Go template engine yet.
-    throw new Error('browse: template_file is not supported by tsweb yet (the built-in listing is used without it)');
-  }
+  const templateFile = b.str('template_file', '');
   const revealSymlinks = b.bool('reveal_symlinks');
   const sort = b.strList('sort');
   if (sort.length > 2) throw new Error(`only max 2 sort options are allowed, but got ${sort.length}`);
@@ -78,7 +75,7 @@ function decodeBrowse(r: ObjectReader): BrowseConfig | null {
   const limit = b.int('file_limit', 0);
   if (limit < 0) throw new Error('browse.file_limit: must be a non-negative integer');
   b.done();
-  return { revealSymlinks, sortBy: sort[0] ?? 'namedirfirst', order: sort[1] ?? 'asc', fileLimit: limit > 0 ? limit : DEFAULT_FILE_LIMIT };
+  return { revealSymlinks, sortBy: sort[0] ?? 'namedirfirst', order: sort[1] ?? 'asc', fileLimit: limit > 0 ? limit : DEFAULT_FILE_LIMIT, templateFile: templateFile === '' ? null : templateFile };
 }
 
 function decodePrecompressed(r: ObjectReader): Map<string, string> {

@@ -22,6 +22,8 @@ export interface Entry {
   symlink_path?: string;
   /** For sorting by time without reparsing. */
   mtimeNs: bigint;
+  /** A symlink's own size (the template's TotalFileSize counts it; size is the target's). */
+  ownSize: number;
 }
 
 export const sortKeys = ['name', 'namedirfirst', 'size', 'time'] as const;
@@ -111,7 +113,8 @@ async function describe(o: ListOptions, name: string): Promise<Entry | null> {
   }
   const isSymlink = info.isSymbolicLink();
   let isDir = info.isDirectory();
-  let size = Number(info.size);
+  const ownSize = Number(info.size);
+  let size = ownSize;
   let symlinkPath: string | undefined;
   if (isSymlink) {
     // A link is described by its target only when the target is inside the
@@ -144,6 +147,7 @@ async function describe(o: ListOptions, name: string): Promise<Entry | null> {
     is_dir: isDir,
     is_symlink: isSymlink,
     mtimeNs: info.mtimeNs,
+    ownSize,
   };
   if (symlinkPath !== undefined && symlinkPath !== '') entry.symlink_path = symlinkPath;
   return entry;
@@ -169,10 +173,10 @@ const comparators: Record<SortKey, (a: Entry, b: Entry) => number> = {
 /** applySortAndLimit: unknown sort keys leave the order alone; offset and limit apply only when in range. */
 export function sortAndLimit(items: Entry[], sort: string, order: string, limit: string, offset: string): Entry[] {
   const cmp = comparators[sort as SortKey];
-  if (cmp) {
-    items.sort(cmp);
-    if (order === 'desc') items.reverse();
-  }
+  // Descending sorts with the comparison turned around, not by reversing: equal
+  // entries keep the directory's order, as Go's sort.Reverse does (its
+  // insertion sort, stable, is what small directories get).
+  if (cmp) items.sort(order === 'desc' ? (a, b) => cmp(b, a) : cmp);
   const off = Number.parseInt(offset, 10);
   if (off > 0 && off <= items.length) items = items.slice(off);
   const lim = Number.parseInt(limit, 10);
@@ -182,7 +186,7 @@ export function sortAndLimit(items: Entry[], sort: string, order: string, limit:
 
 /** Go's json.Encoder output: HTML-significant characters escaped, newline at the end. */
 export function goJSON(items: readonly Entry[]): string {
-  const plain = items.map(({ mtimeNs: _, ...rest }) => rest);
+  const plain = items.map(({ mtimeNs: _, ownSize: __, ...rest }) => rest);
   return (
     JSON.stringify(plain)
       .replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n'
