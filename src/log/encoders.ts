@@ -8,6 +8,7 @@ import { applyAt, compileFilter, type FieldFilter } from './filters.js';
 import type { Level } from './levels.js';
 import { type DurationFormat, encodeValue, formatNumber } from './value.js';
 import { isObject, type JSONObject } from '../go/json.js';
+import { compileLayout, layoutNamesZone, localOffsetMinutes, localZoneName } from '../go/time_layout.js';
 
 export interface Entry {
   level: Level;
@@ -41,7 +42,23 @@ function offset(min: number, colon: boolean, z: boolean): string {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** Caddy's named time formats; a custom Go layout is refused (not translated yet). */
+/**
+ * Any other time_format is a Go layout, printed in UTC (local time with
+ * time_local), as Caddy does; compiled once here.
+ */
+function layoutFormat(layout: string, local: boolean): TimeFormat {
+  const f = compileLayout(layout);
+  const ns = (ms: number) => Math.round((ms - Math.floor(ms / 1000) * 1000) * 1e6);
+  if (!local) return (ms) => JSON.stringify(f(ms, 0, 'UTC', ns(ms)));
+  // The zone's name (MST) costs an Intl lookup: only layouts that print it pay for it.
+  const named = layoutNamesZone(layout);
+  return (ms) => {
+    const off = localOffsetMinutes(ms);
+    return JSON.stringify(f(ms, off, named ? localZoneName(ms) : '', ns(ms)));
+  };
+}
+
+/** Caddy's named time formats, written out for speed; anything else is a Go layout. */
 function timeFormat(name: string, local: boolean): TimeFormat {
   const date = (p: ReturnType<typeof parts>, sep: string) => `${p.Y}${sep}${pad(p.M)}${sep}${pad(p.D)}`;
   const clock = (p: ReturnType<typeof parts>) => `${pad(p.h)}:${pad(p.m)}:${pad(p.s)}`;
@@ -88,7 +105,7 @@ function timeFormat(name: string, local: boolean): TimeFormat {
         return JSON.stringify(`${pad(p.D)}/${MONTHS[p.M - 1]}/${p.Y}:${clock(p)} ${offset(p.off, false, false)}`);
       };
     default:
-      throw new Error(`time_format: custom layout ${JSON.stringify(name)} is not supported by tsweb yet; use unix_seconds_float, unix_milli_float, unix_nano, iso8601, rfc3339, rfc3339_nano, wall, wall_milli, wall_nano or common_log`);
+      return layoutFormat(name, local);
   }
 }
 
@@ -100,8 +117,17 @@ interface Common {
   lineEnding: string;
   time: TimeFormat;
   duration: DurationFormat;
-  level: (l: Level) => string;
+  /** null: no level in the line (a level_format zap has no encoder for). */
+  level: ((l: Level) => string) | null;
 }
+
+/** Caddy's duration_format names; anything else is seconds, as in Caddy. */
+const DURATION_FORMATS = new Map<string, DurationFormat>([
+  ['s', 'seconds'], ['second', 'seconds'], ['seconds', 'seconds'],
+  ['ns', 'nano'], ['nano', 'nano'], ['nanos', 'nano'],
+  ['ms', 'ms'], ['milli', 'ms'], ['millis', 'ms'],
+  ['string', 'string'],
+]);
 
 const COLORS: Partial<Record<Level, string>> = { debug: '35', info: '34', warn: '33', error: '31', dpanic: '31', panic: '31', fatal: '31' };
 
@@ -115,18 +141,14 @@ function str(cfg: JSONObject, key: string, def: string): string {
 function common(cfg: JSONObject, console: boolean, tty: boolean): Common {
   for (const k of ['caller_key', 'stacktrace_key']) void str(cfg, k, ''); // accepted; tsweb records no callers or stacks
   const tf = str(cfg, 'time_format', console ? 'wall_milli' : 'unix_seconds_float');
-  const df = str(cfg, 'duration_format', 'seconds');
-  const duration: DurationFormat =
-    df === 'seconds' || df === 's' ? 'seconds' : df === 'nano' || df === 'ns' ? 'nano' : df === 'ms' ? 'ms' : df === 'string' ? 'string' : ((): never => {
-      throw new Error(`duration_format: unrecognized ${JSON.stringify(df)} (seconds, nano, ms or string)`);
-    })();
+  const duration = DURATION_FORMATS.get(str(cfg, 'duration_format', 'seconds')) ?? 'seconds';
   // zap prints upper-case (colored on a terminal) in the console, lower-case in JSON.
   const lf = str(cfg, 'level_format', console ? (tty ? 'color' : 'upper') : 'lower');
-  let level: (l: Level) => string;
+  // Any other name leaves zap without a level encoder, and the line without its level.
+  let level: ((l: Level) => string) | null = null;
   if (lf === 'lower') level = (l) => l;
   else if (lf === 'upper') level = (l) => l.toUpperCase();
   else if (lf === 'color') level = (l) => `\x1b[${COLORS[l]}m${l.toUpperCase()}\x1b[0m`;
-  else throw new Error(`level_format: unrecognized ${JSON.stringify(lf)} (lower, upper or color)`);
   return {
     messageKey: str(cfg, 'message_key', 'msg'),
     levelKey: str(cfg, 'level_key', 'level'),
@@ -144,8 +166,9 @@ function jsonEncoder(c: Common): Encoder {
   const tk = JSON.stringify(c.timeKey);
   const nk = JSON.stringify(c.nameKey);
   const mk = JSON.stringify(c.messageKey);
+  const level = c.level;
   return (e) => {
-    let out = `{${lk}:${JSON.stringify(c.level(e.level))},${tk}:${c.time(e.time)}`;
+    let out = level === null ? `{${tk}:${c.time(e.time)}` : `{${lk}:${JSON.stringify(level(e.level))},${tk}:${c.time(e.time)}`;
     if (e.logger !== '') out += `,${nk}:${JSON.stringify(e.logger)}`;
     out += `,${mk}:${JSON.stringify(e.msg)}`;
     for (const k in e.fields) {
@@ -160,7 +183,8 @@ function jsonEncoder(c: Common): Encoder {
 function consoleEncoder(c: Common): Encoder {
   const unquote = (s: string) => (s.startsWith('"') ? (JSON.parse(s) as string) : s);
   return (e) => {
-    const cols = [unquote(c.time(e.time)), c.level(e.level)];
+    const cols = [unquote(c.time(e.time))];
+    if (c.level !== null) cols.push(c.level(e.level));
     if (e.logger !== '') cols.push(e.logger);
     cols.push(e.msg);
     const fields: string[] = [];

@@ -138,6 +138,14 @@ export class Logging {
     return s;
   }
 
+  /**
+   * Settles once every writer is open: rejects when a net writer without
+   * soft_start could not connect, as Caddy refuses such a config.
+   */
+  ready(): Promise<void> {
+    return this.pool.ready();
+  }
+
   /** Flushes and closes every writer this config opened. */
   close(): Promise<void> {
     return this.pool.closeAll();

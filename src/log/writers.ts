@@ -1,7 +1,7 @@
 /**
  * Log writers (Caddy's caddy.logging.writers.*): stdout, stderr, discard,
- * file (with lumberjack's size-based rolling, see rolling.ts); `net` is
- * refused. Output goes through pino's destinations (SonicBoom), never
+ * file (with lumberjack's size-based rolling, see rolling.ts), net (a
+ * socket, see net_writer.ts). Output goes through pino's destinations (SonicBoom), never
  * through pino transports: their worker threads break once bundled.
  *
  * Writers are shared by key within one logging config, as Caddy's writer
@@ -9,6 +9,7 @@
  */
 import pino from 'pino';
 import type { JSONObject } from '../go/json.js';
+import { decodeNetWriter, NetWriter, netWriterKey } from './net_writer.js';
 import { RollingFile, type RollOptions } from './rolling.js';
 
 export interface Writer {
@@ -18,6 +19,8 @@ export interface Writer {
   write(line: string): void;
   /** Flushes and releases the writer (std streams are flushed, never closed). */
   close(): Promise<void>;
+  /** Settles once the writer can write; rejects when it never will (a net writer without soft_start). */
+  readonly ready?: Promise<void>;
 }
 
 /** Where stdout/stderr lines go; tests capture them here. */
@@ -120,8 +123,11 @@ export class WriterPool {
         const opts = rollOptions(c);
         return this.get(`file:${file}`, () => new RollingFile(file, opts));
       }
-      case 'net':
-        throw new Error('writer: net: network log writers are not supported by tsweb yet; log to a file, stdout or stderr and ship from there');
+      case 'net': {
+        const nc = decodeNetWriter(c);
+        const stderr = this.get('std:stderr', () => stdWriter('stderr', this.streams));
+        return this.get(netWriterKey(nc.address), () => new NetWriter(nc, (line) => stderr.write(line)));
+      }
       case undefined:
       case '':
         throw new Error("writer: module name not specified with key 'output'");
@@ -137,6 +143,11 @@ export class WriterPool {
       this.writers.set(key, w);
     }
     return w;
+  }
+
+  /** Waits for every writer's first connection; the first failure, as Caddy's OpenWriter error. */
+  async ready(): Promise<void> {
+    await Promise.all([...this.writers.values()].map((w) => w.ready));
   }
 
   async closeAll(): Promise<void> {

@@ -198,6 +198,13 @@ export class Runtime {
     } catch (err) {
       throw loadFailure(`setting up logging: ${(err as Error).message}`, err);
     }
+    try {
+      // A net writer without soft_start that cannot connect refuses the config, as Caddy's does.
+      await logging.ready();
+    } catch (err) {
+      await logging.close().catch(() => {});
+      throw loadFailure(`setting up logging: ${(err as Error).message}`, err);
+    }
 
     const ctx: AppContext = {
       log: logging.log,

@@ -101,6 +101,21 @@ describe('reload', () => {
     expect((await get(port)).body).toBe('old');
   });
 
+  it('a config whose net log writer cannot connect (no soft_start) is refused; the old one keeps serving', async () => {
+    const [port, closed] = [await freePort(), await freePort()];
+    const r = runtime();
+    await r.load(config({ s: site(port, 'old') }));
+    const withLog = (soft: boolean) => ({
+      ...config({ s: site(port, soft ? 'soft' : 'new') }),
+      logging: { logs: { default: { writer: { output: 'net', address: `tcp/127.0.0.1:${closed}`, ...(soft ? { soft_start: true } : {}) } } } },
+    });
+    await expect(r.load(withLog(false))).rejects.toThrow(new RegExp(`setting up logging: .*dial tcp 127\\.0\\.0\\.1:${closed}: connect: connection refused`));
+    expect((await get(port)).body).toBe('old');
+    // soft_start: loads anyway and keeps retrying.
+    await r.load(withLog(true));
+    expect((await get(port)).body).toBe('soft');
+  });
+
   it('a config whose new listener cannot open is refused; the old one keeps serving and nothing half-opens', async () => {
     const [port, taken, extra] = [await freePort(), await freePort(), await freePort()];
     const holder = runtime();

@@ -103,6 +103,11 @@ export class H2Request extends Readable {
     return this.socket;
   }
 
+  /** False until something reads headersDistinct (and so may change it): until then rawHeaders say everything (reverse_proxy's fast path). */
+  get parsedViewsBuilt(): boolean {
+    return this.distinct !== undefined;
+  }
+
   /** Like IncomingMessage's: every value of each field, by lower-case name (built on first use). */
   get headersDistinct(): Record<string, string[]> {
     if (this.distinct === undefined) {

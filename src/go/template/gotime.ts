@@ -5,10 +5,8 @@
  * time.Duration is GoDuration (nanoseconds, printed as Go prints it).
  */
 import { goDuration } from '../fmt.js';
+import { formatLayout, localOffsetMinutes, localZoneName, LONG_DAYS, LONG_MONTHS, numericZone, tokenizeLayout } from '../time_layout.js';
 import { GO_TYPE } from './values.js';
-
-const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 export class GoDuration {
   readonly [GO_TYPE] = 'time.Duration';
@@ -51,31 +49,6 @@ class Named {
   valueOf(): number {
     return this.n;
   }
-}
-
-function localOffsetMinutes(ms: number): number {
-  return -new Date(ms).getTimezoneOffset();
-}
-
-function localZoneName(ms: number): string {
-  const off = localOffsetMinutes(ms);
-  const tz = process.env.TZ;
-  if (off === 0 && (tz === undefined || tz === '' || tz === 'UTC' || tz === 'Etc/UTC')) return 'UTC';
-  try {
-    const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName');
-    if (part !== undefined && /^[A-Z]{2,5}$/.test(part.value)) return part.value;
-  } catch {
-    // fall through to Go's numeric zone name
-  }
-  return numericZone(off);
-}
-
-function numericZone(offMin: number): string {
-  const sign = offMin < 0 ? '-' : '+';
-  const a = Math.abs(offMin);
-  const h = Math.floor(a / 60);
-  const m = a % 60;
-  return sign + String(h).padStart(2, '0') + String(m).padStart(2, '0');
 }
 
 export class GoTime {
@@ -200,124 +173,14 @@ export function toGoTime(v: unknown): GoTime {
   return GoTime.now();
 }
 
-// ---- layouts ----
-
-type Tok = { kind: 'lit'; s: string } | { kind: string; n?: number };
-
-const STD = [
-  'January', 'Jan', 'Monday', 'Mon', 'MST',
-  '2006', '-07:00:00', '-0700', '-07:00', '-07', 'Z07:00:00', 'Z0700', 'Z07:00', 'Z07',
-  '01', '02', '03', '04', '05', '06', '002', '__2', '_2', '15', '1', '2', '3', '4', '5', 'PM', 'pm',
-];
-
-function tokenize(layout: string): Tok[] {
-  const out: Tok[] = [];
-  let lit = '';
-  let i = 0;
-  outer: while (i < layout.length) {
-    // Fractional seconds: .000 / .999 / ,000 after a seconds field or anywhere Go accepts them.
-    const frac = /^[.,](0+|9+)(?![0-9])/.exec(layout.slice(i));
-    if (frac !== null) {
-      if (lit) out.push({ kind: 'lit', s: lit });
-      lit = '';
-      out.push({ kind: frac[1]![0] === '0' ? 'frac0' : 'frac9', n: frac[1]!.length, sep: frac[0][0] } as Tok);
-      i += frac[0].length;
-      continue;
-    }
-    for (const s of STD) {
-      if (!layout.startsWith(s, i)) continue;
-      // Go: "Jan"/"Mon" etc. only where the following letters do not make another word.
-      if ((s === 'Jan' || s === 'Mon') && /^[a-z]/.test(layout.slice(i + 3))) continue;
-      if (s === '2006' || s === '01' || s === '02' || s === '06' || s === '002') {
-        // ok
-      }
-      if (lit) out.push({ kind: 'lit', s: lit });
-      lit = '';
-      out.push({ kind: s });
-      i += s.length;
-      continue outer;
-    }
-    lit += layout[i];
-    i++;
-  }
-  if (lit) out.push({ kind: 'lit', s: lit });
-  return out;
-}
-
-const pad2 = (n: number): string => String(n).padStart(2, '0');
-
-function zoneOffset(t: GoTime, kind: string): string {
-  const off = t.offsetMin;
-  if (kind.startsWith('Z') && off === 0) return 'Z';
-  const sign = off < 0 ? '-' : '+';
-  const a = Math.abs(off);
-  const h = pad2(Math.floor(a / 60));
-  const m = pad2(a % 60);
-  switch (kind.replace(/^Z/, '-')) {
-    case '-07':
-      return sign + h;
-    case '-0700':
-      return sign + h + m;
-    case '-07:00':
-      return sign + h + ':' + m;
-    default:
-      return sign + h + ':' + m + ':00';
-  }
-}
-
+/** time.Time.Format (src/go/time_layout.ts). */
 export function formatTime(t: GoTime, layout: string): string {
-  const w = new Date(t.ms + t.offsetMin * 60_000);
-  const year = w.getUTCFullYear();
-  const month = w.getUTCMonth();
-  const day = w.getUTCDate();
-  const hour = w.getUTCHours();
-  const ns = t.Nanosecond();
-  let out = '';
-  for (const tok of tokenize(layout)) {
-    switch (tok.kind) {
-      case 'lit': out += (tok as { s: string }).s; break;
-      case 'January': out += LONG_MONTHS[month]; break;
-      case 'Jan': out += LONG_MONTHS[month]!.slice(0, 3); break;
-      case 'Monday': out += LONG_DAYS[w.getUTCDay()]; break;
-      case 'Mon': out += LONG_DAYS[w.getUTCDay()]!.slice(0, 3); break;
-      case 'MST': out += t.zone; break;
-      case '2006': out += String(year).padStart(4, '0'); break;
-      case '06': out += pad2(year % 100); break;
-      case '01': out += pad2(month + 1); break;
-      case '1': out += String(month + 1); break;
-      case '02': out += pad2(day); break;
-      case '2': out += String(day); break;
-      case '_2': out += String(day).padStart(2, ' '); break;
-      case '002': out += String(t.YearDay()).padStart(3, '0'); break;
-      case '__2': out += String(t.YearDay()).padStart(3, ' '); break;
-      case '15': out += pad2(hour); break;
-      case '03': out += pad2(hour % 12 === 0 ? 12 : hour % 12); break;
-      case '3': out += String(hour % 12 === 0 ? 12 : hour % 12); break;
-      case '04': out += pad2(w.getUTCMinutes()); break;
-      case '4': out += String(w.getUTCMinutes()); break;
-      case '05': out += pad2(w.getUTCSeconds()); break;
-      case '5': out += String(w.getUTCSeconds()); break;
-      case 'PM': out += hour >= 12 ? 'PM' : 'AM'; break;
-      case 'pm': out += hour >= 12 ? 'pm' : 'am'; break;
-      case 'frac0':
-      case 'frac9': {
-        const f = tok as { kind: string; n: number; sep: string };
-        let digits = String(ns).padStart(9, '0').slice(0, f.n);
-        if (f.kind === 'frac9') {
-          digits = digits.replace(/0+$/, '');
-          if (digits !== '') out += f.sep + digits;
-        } else out += f.sep + digits;
-        break;
-      }
-      default: out += zoneOffset(t, tok.kind);
-    }
-  }
-  return out;
+  return formatLayout(layout, t.ms, t.offsetMin, t.zone, t.Nanosecond());
 }
 
 /** time.Parse for the layouts templates use; the error reads as Go's. */
 export function parseTime(layout: string, value: string, defaultOffsetMin = 0): GoTime {
-  const toks = tokenize(layout);
+  const toks = tokenizeLayout(layout);
   let year = 1, month = 1, day = 1, hour = 0, min = 0, sec = 0, ns = 0, pm: boolean | null = null;
   let off: number | null = null;
   let zone = '';

@@ -4,6 +4,7 @@
  */
 import { ObjectReader } from '../../core/decode.js';
 import type { JSONObject } from '../../core/registry.js';
+import { compileTemplate, type Template } from '../../core/replacer.js';
 
 export interface RequestBodyConfig {
   handler: 'request_body';
@@ -13,12 +14,14 @@ export interface RequestBodyConfig {
   read_timeout?: number | string;
   /** caddy.Duration (nanoseconds) to write the response; not enforced by tsweb yet. */
   write_timeout?: number | string;
-  /** Replaces the request body (newer Caddy); refused by tsweb for now. */
+  /** Replaces the request body with this string, placeholders expanded (newer Caddy). */
   set?: string;
 }
 
 export interface RequestBody {
   maxSize: number;
+  /** The new body, compiled once; null: the client's body stays. */
+  set: Template | null;
 }
 
 export function decodeRequestBody(json: JSONObject): RequestBody {
@@ -27,9 +30,9 @@ export function decodeRequestBody(json: JSONObject): RequestBody {
   const max = r.raw('max_size') ?? 0;
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 0) throw new Error('max_size: must be a non-negative integer');
   const set = r.str('set', '');
-  if (set !== '') throw new Error("request_body: 'set' is not supported by tsweb yet");
   r.durationMs('read_timeout');
   r.durationMs('write_timeout');
   r.done();
-  return { maxSize: max };
+  // Caddy's repl.ReplaceAll(set, ""): unknown placeholders become empty.
+  return { maxSize: max, set: set === '' ? null : compileTemplate(set, 'empty') };
 }

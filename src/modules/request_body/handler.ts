@@ -1,6 +1,7 @@
 /**
  * request_body (Caddy's requestbody.RequestBody; the `request_body`
- * directive): `max_size` bounds the request body the handlers after it may
+ * directive): `set` replaces the body with a placeholder-expanded string
+ * (replace_body.ts), then `max_size` bounds the request body the handlers after it may
  * read. A declared Content-Length over the limit fails at once with 413
  * (reading it could only fail); a body without one (chunked) is counted as
  * it arrives and fails with 413 for its reader once the count passes the
@@ -11,6 +12,7 @@
 import type { IncomingMessage } from 'node:http';
 import { handlerModule } from '../../core/registry.js';
 import { decodeRequestBody, type RequestBody } from './config.js';
+import { replaceRequestBody } from './replace_body.js';
 import type { ResponseWriter } from '../../core/response.js';
 import { type Handler, HandlerError } from '../../core/types.js';
 
@@ -54,7 +56,19 @@ function limitStream(req: IncomingMessage, w: ResponseWriter, max: number): void
   };
 }
 
-function provision({ maxSize: max }: RequestBody): Handler {
+function provision({ maxSize: max, set }: RequestBody): Handler {
+  if (set !== null) {
+    return (ctx, next) => {
+      const body = Buffer.from(set(ctx.repl), 'utf8');
+      replaceRequestBody(ctx.req, body);
+      // Caddy's MaxBytesReader over the new body fails its reader; the length is known now.
+      if (max !== 0 && body.length > max) {
+        closeAfterResponse(ctx.w);
+        throw new HandlerError(413, TOO_LARGE);
+      }
+      return next();
+    };
+  }
   if (max === 0) return (_ctx, next) => next();
   return (ctx, next) => {
     const { req, w } = ctx;

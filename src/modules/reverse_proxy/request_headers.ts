@@ -23,7 +23,9 @@ const kHeadersDistinct: symbol | undefined = (() => {
 
 /** Whether req.rawHeaders still say everything: no handler has read or changed the parsed views that matter. */
 export function rawHeadersCurrent(req: IncomingMessage): boolean {
-  return kHeadersDistinct !== undefined && (req as unknown as Record<symbol, unknown>)[kHeadersDistinct] == null;
+  if (req instanceof IncomingMessage) return kHeadersDistinct !== undefined && (req as unknown as Record<symbol, unknown>)[kHeadersDistinct] == null;
+  // An HTTP/2 request (src/apps/http/h2_request.ts) is no IncomingMessage: it says itself whether its parsed views were built.
+  return (req as { parsedViewsBuilt?: boolean }).parsedViewsBuilt === false;
 }
 
 // Lower-cased names the single pass treats specially; everything else is copied.

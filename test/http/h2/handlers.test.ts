@@ -43,6 +43,7 @@ function routes(backendPort: number) {
             route('/enc/*', { handler: 'encode', encodings: { gzip: {} }, prefer: ['gzip'] }, respond(big, { headers: { 'Content-Type': ['text/plain'] } })),
             route('/hdr', { handler: 'headers', response: { set: { 'X-Set': ['set'] }, delete: ['Server'], deferred: true } }, respond('headers')),
             route('/err', { handler: 'error', error: 'not here', status_code: 404 }),
+            route('/proxy/echo-hdr', { handler: 'headers', request: { set: { 'X-Added': ['yes'] }, delete: ['X-Gone'] } }, proxy),
             route('/proxy/*', proxy),
             route('/metrics', { handler: 'metrics' }),
           ],
@@ -268,6 +269,17 @@ const cases: Case[] = [
       expect(got).toMatchObject({ method: 'POST', url: '/proxy/echo?x=1', host: `localhost:${t.scheme === 'https' ? tlsPort : plainPort}`, body: 'payload', via: t.scheme });
       expect(got.cookie).toEqual(['a=1; b=2']);
       expect(got.names.filter((n) => n.startsWith(':'))).toEqual([]);
+    },
+  },
+  {
+    name: 'reverse_proxy: request header changes made before it reach the upstream',
+    path: '/proxy/echo-hdr',
+    opts: { headers: { 'x-gone': 'bye', 'x-kept': 'here' } },
+    check: (r) => {
+      const got = JSON.parse(r.text) as { names: string[] };
+      expect(got.names).toContain('x-added');
+      expect(got.names).toContain('x-kept');
+      expect(got.names).not.toContain('x-gone');
     },
   },
   {
