@@ -16,6 +16,7 @@ import {
   type ResponseMatcherConfig,
 } from '../../core/header_ops.js';
 import type { JSONObject } from '../../core/registry.js';
+import { decodeRewrite as decodeRewriteModule, type Rewrite } from '../rewrite/config.js';
 import { decodeSelectionPolicy, type SelectionPolicy, type SelectionPolicyConfig } from './config_selection.js';
 import { decodeFastCGI, type FastCGISettings } from './fastcgi/config.js';
 import { decodeDynamicSource, type DynamicSource } from './dynamic_config.js';
@@ -174,7 +175,9 @@ export interface ReverseProxy {
   fastcgi: FastCGISettings | null;
   headerUp: HeaderOpsConfig | undefined;
   headerDown: RespHeaderOpsConfig | undefined;
-  rewrite: { method: string; uri: string };
+  rewrite: ProxyRewrite;
+  /** verbose_logs (newer Caddy): debug lines for each retry and finished response. */
+  verboseLogs: boolean;
   /** Milliseconds; -1: flush every write; null: not set. */
   flushInterval: number | null;
   /** The handler's own trusted_proxies (older configs); null: the server decides. */
@@ -184,8 +187,15 @@ export interface ReverseProxy {
 }
 
 /** Caddy fields of the handler tsweb does not run yet. */
-const REFUSED = ['circuit_breaker', 'verbose_logs'];
-const REWRITE_REFUSED = ['strip_path_prefix', 'strip_path_suffix', 'uri_substring', 'path_regexp', 'query'];
+const REFUSED = ['circuit_breaker'];
+const REWRITE_FULL = ['strip_path_prefix', 'strip_path_suffix', 'uri_substring', 'path_regexp', 'query'];
+
+/** reverse_proxy's `rewrite`: method and uri, or (with path/query options) the rewrite module's whole Rewrite. */
+export interface ProxyRewrite {
+  method: string;
+  uri: string;
+  full: Rewrite | null;
+}
 
 function intAt(v: unknown, path: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new DecodeError(path, `json: cannot unmarshal ${jsonKind(v)} into Go value of type int`);
@@ -284,10 +294,11 @@ function decodeHeaders(r: ObjectReader): { up: HeaderOpsConfig | undefined; down
   return { up, down };
 }
 
-function decodeRewrite(r: ObjectReader): { method: string; uri: string } {
-  for (const k of REWRITE_REFUSED) if (r.json[k] !== undefined) throw new Error(`rewrite: ${k} is not supported in reverse_proxy by tsweb yet`);
-  r.ignore(...REWRITE_REFUSED);
-  const out = { method: r.str('method', ''), uri: r.str('uri', '') };
+function decodeRewrite(r: ObjectReader): ProxyRewrite {
+  // The path and query options: the rewrite module's own decoder and code (a rewrite.Rewrite in Caddy too).
+  const full = REWRITE_FULL.some((k) => r.json[k] !== undefined) ? decodeRewriteModule(r.json) : null;
+  r.ignore(...REWRITE_FULL, 'force_modify_query');
+  const out = { method: r.str('method', ''), uri: r.str('uri', ''), full };
   r.done();
   return out;
 }
@@ -337,6 +348,7 @@ export function decodeReverseProxy(json: JSONObject): ReverseProxy {
   const dynamicRaw = r.raw('dynamic_upstreams');
   const dynamic = dynamicRaw === undefined || dynamicRaw === null ? null : decodeDynamicSource(dynamicRaw, r.at('dynamic_upstreams'));
   const streams = decodeStreams(r);
+  const verboseLogs = r.bool('verbose_logs');
   r.done();
-  return { dynamic, streams, upstreams, selection, retry, retryMatch, passive, active, transport, fastcgi, headerUp: headers.up, headerDown: headers.down, rewrite, flushInterval, trustedProxies, handleResponse };
+  return { dynamic, streams, upstreams, selection, retry, retryMatch, passive, active, transport, fastcgi, headerUp: headers.up, headerDown: headers.down, rewrite, flushInterval, trustedProxies, handleResponse, verboseLogs };
 }

@@ -1,12 +1,16 @@
 /**
  * reverse_proxy's `transport` JSON: Caddy's reverseproxy.HTTPTransport and
  * fastcgi.Transport (what php_fastcgi's Caddyfile writes), and the decoder
- * of the one tsweb runs, the HTTP/1.1 `http` transport. Fields Caddy has
- * that change how tsweb would talk to upstreams are refused by name; the
- * tuning knobs Node manages on its own are accepted and left alone.
+ * of the one tsweb runs, the `http` transport, with the dial options
+ * (proxy_protocol, local_address, resolver, network_proxy) that dial.ts and
+ * the connectors act on; the tuning knobs Node manages on its own are
+ * accepted and left alone.
  */
+import { isIP } from 'node:net';
 import { DecodeError, ObjectReader } from '../../core/decode.js';
 import { decodeUpstreamTLS, type UpstreamTLS } from './config_transport_tls.js';
+import { resolverAddresses } from './dynamic_config.js';
+import type { ForwardProxy } from './dial.js';
 
 /** A caddy.Duration: integer nanoseconds or a Go duration string. */
 export type DurationJSON = number | string;
@@ -96,10 +100,15 @@ export interface TransportSettings {
    * text, prior knowledge). Unset versions stay HTTP/1.1.
    */
   http2: 'off' | 'alpn' | 'only' | 'h2c';
+  /** proxy_protocol: a PROXY header on each upstream connection (proxy_protocol.ts). */
+  proxyProtocol: 'v1' | 'v2' | null;
+  /** local_address: the IP upstream connections are made from. */
+  localAddress: string | null;
+  /** resolver: DNS servers ("ip:port") that resolve upstream names instead of the system's. */
+  resolvers: string[];
+  /** network_proxy url / forward_proxy_url: upstreams reached through this HTTP proxy. */
+  forwardProxy: ForwardProxy | null;
 }
-
-/** Caddy fields that would change what goes over the wire; refused until tsweb does them. */
-const REFUSED = ['resolver', 'proxy_protocol', 'forward_proxy_url', 'network_proxy', 'local_address'];
 
 /** The upstream TLS options (config_transport_tls.ts). */
 const decodeTLS = decodeUpstreamTLS;
@@ -115,8 +124,6 @@ export function decodeTransport(v: unknown, path: string): TransportSettings {
   const r = ObjectReader.of(v ?? { protocol: 'http' }, path);
   const protocol = r.raw('protocol');
   if (protocol !== 'http') throw new Error(`loading transport: module not supported by tsweb yet: http.reverse_proxy.transport.${String(protocol)}`);
-  for (const k of REFUSED) if (r.json[k] !== undefined) throw new Error(`transport http: ${k} is not supported by tsweb yet`);
-  r.ignore(...REFUSED);
   const versions = r.raw('versions');
   if (versions !== undefined) {
     if (!Array.isArray(versions) || versions.length === 0) throw new Error('transport http: versions must be a non-empty list');
@@ -141,6 +148,11 @@ export function decodeTransport(v: unknown, path: string): TransportSettings {
   const idle = ka.int('max_idle_conns', 0);
   const idleTimeout = ka.durationMs('idle_timeout');
   ka.done();
+  const pp = r.raw('proxy_protocol');
+  if (pp !== undefined && pp !== null && pp !== '' && pp !== 'v1' && pp !== 'v2') throw new Error(`transport http: proxy_protocol: unexpected proxy protocol version ${JSON.stringify(pp)} (v1 or v2)`);
+  const localAddress = decodeLocalAddress(r.str('local_address', ''));
+  const forwardProxy = decodeNetworkProxy(r);
+  const resolvers = r.raw('resolver') === undefined || r.raw('resolver') === null ? [] : resolverAddresses(r);
   const dialTimeout = r.durationMs('dial_timeout');
   const responseHeaderTimeout = r.durationMs('response_header_timeout');
   r.done();
@@ -155,5 +167,64 @@ export function decodeTransport(v: unknown, path: string): TransportSettings {
     // 32 per host and churns connections under more load (README, differences).
     maxIdlePerHost: perHost > 0 ? perHost : idle > 0 ? idle : 0,
     http2,
+    proxyProtocol: pp === 'v1' || pp === 'v2' ? pp : null,
+    localAddress,
+    resolvers,
+    forwardProxy,
   };
+}
+
+/** local_address as Caddy's ParseNetworkAddressWithDefaults(…, "tcp", 0) reads it; the port is not used (Go binds port 0). */
+function decodeLocalAddress(v: string): string | null {
+  if (v === '') return null;
+  const slash = v.indexOf('/');
+  const network = slash >= 0 ? v.slice(0, slash).toLowerCase() : 'tcp';
+  let rest = slash >= 0 ? v.slice(slash + 1) : v;
+  if (network.startsWith('udp')) throw new Error('transport http: local_address must be a TCP address, not a UDP address');
+  if (network.startsWith('unix')) throw new Error('transport http: local_address: a unix socket as local address is not supported by tsweb yet');
+  if (network !== 'tcp' && network !== 'tcp4' && network !== 'tcp6') throw new Error('transport http: local_address: unsupported network');
+  const hp = /^\[([^\]]+)\](?::(.*))?$/.exec(rest) ?? /^([^:]*)(?::([^:]*))?$/.exec(rest);
+  if (hp !== null) {
+    rest = hp[1]!;
+    const port = hp[2] ?? '';
+    if (/^\d+-\d+$/.test(port) && port.split('-')[0] !== port.split('-')[1]) throw new Error('transport http: local_address must be a single address, not a port range');
+  }
+  if (isIP(rest) === 0) throw new Error(`transport http: local_address: ${JSON.stringify(v)} is not an IP address`);
+  return rest;
+}
+
+/**
+ * network_proxy (`{"from": "url", "url": …}` or `{"from": "none"}`) and the
+ * deprecated forward_proxy_url, which Caddy turns into the `url` module.
+ * An http:// proxy, tunnelled with CONNECT for every upstream.
+ */
+function decodeNetworkProxy(r: ObjectReader): ForwardProxy | null {
+  const legacy = r.str('forward_proxy_url', '');
+  const np = r.raw('network_proxy');
+  let url = legacy;
+  if (np !== undefined && np !== null) {
+    const m = r.obj('network_proxy');
+    const from = m.raw('from');
+    m.ignore('from');
+    if (from === 'none') {
+      m.done();
+      return null;
+    }
+    if (from !== 'url') throw new Error(`loading network_proxy module: module not supported by tsweb yet: caddy.network_proxy.${String(from)}`);
+    url = m.str('url', '');
+    m.done();
+  }
+  if (url === '') return null;
+  if (url.includes('{') && url.includes('}')) throw new Error('transport http: network_proxy: a URL with placeholders is not supported by tsweb yet');
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`transport http: network_proxy: parse ${JSON.stringify(url)}: invalid URL`);
+  }
+  if (u.protocol !== 'http:') throw new Error(`transport http: network_proxy: ${u.protocol.replace(':', '')} proxies are not supported by tsweb yet (http:// only)`);
+  if (u.hostname === '') throw new Error('transport http: network_proxy: supplied network_proxy URL is missing a host value');
+  const user = decodeURIComponent(u.username);
+  const auth = user === '' && u.password === '' ? null : `Basic ${Buffer.from(`${user}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) || 80, auth };
 }

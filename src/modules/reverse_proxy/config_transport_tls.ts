@@ -4,7 +4,10 @@
  * the CAs trusted for the upstream's certificate (root_ca_pem_files, the
  * deprecated tls_trusted_ca_certs; root_ca_pool and the `ca` pool modules
  * `file` and `inline`, tls_trust_pool) and a client certificate
- * (tls_client_auth <cert> <key>). Files are read once, at load; a file that
+ * (tls_client_auth <cert> <key>), handshake_timeout, curves, except_ports
+ * and renegotiation (tls_options.ts turns them into node:tls options);
+ * client_certificate_automate is refused until the handler can reach the
+ * tls app's certificates. Files are read once, at load; a file that
  * cannot be read or holds no certificate fails the load naming it.
  */
 import { readFileSync } from 'node:fs';
@@ -19,10 +22,21 @@ export interface UpstreamTLS {
   /** PEM client certificate chain and key, or null. */
   cert: string | null;
   key: string | null;
+  /** handshake_timeout in ms; 0: none of its own (the dial timeout covers it). */
+  handshakeTimeout: number;
+  /** curves as OpenSSL names, colon-joined (Node's ecdhCurve); null: Node's defaults. */
+  curves: string | null;
+  /** except_ports: upstream ports spoken to in plain text. */
+  exceptPorts: string[];
+  /** renegotiation: false ('never', Go's default) refuses a server's renegotiation request. */
+  renegotiate: boolean;
 }
 
-/** Caddy fields that would change the handshake; refused until tsweb does them. */
-const REFUSED = ['client_certificate_automate', 'handshake_timeout', 'renegotiation', 'except_ports', 'curves'];
+/** Caddy's caddytls.SupportedCurves, as OpenSSL names them. */
+const CURVES: Record<string, string> = { x25519mlkem768: 'X25519MLKEM768', x25519: 'X25519', secp256r1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/** A certificate from the tls app (needs the tls app's manager in the handler's provision env); refused for now. */
+const REFUSED = ['client_certificate_automate'];
 
 function readPEM(file: string, what: string): string {
   try {
@@ -82,7 +96,33 @@ export function decodeUpstreamTLS(r: ObjectReader): UpstreamTLS {
     ca: ca.length > 0 ? ca : null,
     cert: certFile === '' ? null : readPEM(certFile, 'client_certificate_file'),
     key: keyFile === '' ? null : readPEM(keyFile, 'client_certificate_key_file'),
+    handshakeTimeout: r.durationMs('handshake_timeout'),
+    curves: decodeCurves(stringList(r.raw('curves'), 'curves')),
+    exceptPorts: stringList(r.raw('except_ports'), 'except_ports'),
+    renegotiate: decodeRenegotiation(r.str('renegotiation', '')),
   };
   r.done();
   return tls;
+}
+
+function decodeCurves(names: string[]): string | null {
+  if (names.length === 0) return null;
+  const out: string[] = [];
+  for (const n of names) {
+    const c = CURVES[n];
+    // Caddy would add curve 0 silently; naming the bad one is kinder.
+    if (c === undefined) throw new Error(`transport http: tls curves: unrecognized curve ${JSON.stringify(n)} (${Object.keys(CURVES).join(', ')})`);
+    if (!out.includes(c)) out.push(c);
+  }
+  return out.join(':');
+}
+
+/**
+ * OpenSSL lets a TLS 1.2 server renegotiate as often as it likes or never:
+ * 'once' and 'freely' both allow it (a second request is not refused).
+ */
+function decodeRenegotiation(v: string): boolean {
+  if (v === '' || v === 'never') return false;
+  if (v === 'once' || v === 'freely') return true;
+  throw new Error(`transport http: tls: invalid TLS renegotiation level: ${v}`);
 }

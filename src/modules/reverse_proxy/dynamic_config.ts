@@ -22,7 +22,8 @@ export type DynamicSource =
 
 const MINUTE = 60_000;
 
-function resolverAddresses(r: ObjectReader): string[] {
+/** `resolver.addresses` as Caddy parses them (udp, port 53 by default); the http transport's `resolver` too. */
+export function resolverAddresses(r: ObjectReader): string[] {
   const res = r.obj('resolver');
   const addresses = res.strList('addresses');
   res.done();

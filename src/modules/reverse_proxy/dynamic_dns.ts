@@ -4,7 +4,8 @@
  * (getaddrinfo for names, as Go's default resolver reads /etc/hosts too).
  */
 import { lookup, Resolver } from 'node:dns/promises';
-import type { SrvRecord } from 'node:dns';
+import type { LookupAddress, LookupOptions, SrvRecord } from 'node:dns';
+import { isIP } from 'node:net';
 import type { DNSOptions } from './dynamic_config.js';
 
 export interface Lookups {
@@ -73,5 +74,26 @@ export function makeLookups(opts: DNSOptions): Lookups {
     async srv(name) {
       return byPriorityThenWeight(await (resolver ?? (system ??= new Resolver())).resolveSrv(name));
     },
+  };
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * transport http `resolver`: a net.connect `lookup` that asks those DNS
+ * servers (A, then AAAA, as Go's resolver with both families) instead of
+ * the system's. Made once per handler.
+ */
+export function upstreamLookup(resolvers: string[]): (hostname: string, options: LookupOptions, cb: LookupCallback) => void {
+  const l = makeLookups({ resolvers, dialTimeout: 0, refresh: 0 });
+  return (hostname, options, cb) => {
+    const fam = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : (options.family ?? 0);
+    l.ips(hostname, fam !== 6, fam !== 4).then(
+      (ips) => {
+        if (options.all === true) cb(null, ips.map((address) => ({ address, family: isIP(address) })));
+        else cb(null, ips[0]!, isIP(ips[0]!));
+      },
+      (err: NodeJS.ErrnoException) => cb(err, ''),
+    );
   };
 }

@@ -90,6 +90,8 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
   const fastcgi = config.fastcgi === null ? null : new FastCGITransport(config.fastcgi, { headerUp, headerDown, health, requestBuffers: config.streams.requestBuffers }, env.log);
   const rewrite = compileProxyRewrite(config.rewrite);
   const flush = config.flushInterval;
+  // verbose_logs: Caddy's debug lines around retries and finished responses; nothing per request otherwise.
+  const verbose = config.verboseLogs ? (env.log ?? silentLog) : null;
   // Caddy's finalizeResponse, as copy_response runs it inside handle_response routes.
   const copyResponse = (ctx: Ctx, up: IncomingMessage): Promise<void> => {
     const outHeaders = responseHeaders(ctx, up, headerDown);
@@ -126,7 +128,7 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
     if (h.get('host') === undefined) h.set('Host', [u.hostport]);
     headerUp?.apply(h, ctx.repl);
     const sent = process.hrtime.bigint();
-    const { creq, response } = transport.roundTrip(u, { method: prep.method, path: prep.path, headers: h.toOutgoing() }, (c) => {
+    const { creq, response } = transport.roundTrip(u, { method: prep.method, path: prep.path, headers: h.toOutgoing(), client: ctx.clientIP }, (c) => {
       // Only now does the body flow: a failed dial has consumed none of it, so it can be retried.
       if (body !== null) c.end(body);
       else if (prep.hasBody) pipeBody(ctx.req, c);
@@ -213,6 +215,7 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
               : h2 && prep.upgrade === ''
                 ? fast!.exchangePrepared(ctx, u, prep, headerUp, responseOptions)
                 : attempt(ctx, u, prep, next, body));
+            if (verbose !== null) verbose('debug', 'http.handlers.reverse_proxy', 'response finalized', { request_id: ctx.id, upstream: u.dial });
             return;
           } catch (e) {
             // handle_response's routes (or what follows them) failed: the upstream answered, so no retry, no failure counted.
@@ -231,6 +234,7 @@ function provision(config: ReverseProxy, env: ProvisionEnv): Handler {
         lastErr = err;
         failed++;
         if (!(await tryAgain(retry, start, failed, err, prep.method, prep.hasBody && body === null, () => ctx.req.socket?.destroyed === true, retryMatch, ctx))) break;
+        if (verbose !== null) verbose('debug', 'http.handlers.reverse_proxy', 'retrying', { request_id: ctx.id, error: err instanceof Error ? err.message : String(err), after: goDuration(BigInt(Math.round(retry.tryInterval * 1e6))) });
       }
       throw proxyError(lastErr);
     } finally {

@@ -6,7 +6,9 @@
  */
 import { requestURI } from '../../go/url.js';
 import { requestHostport } from '../../core/placeholders/request.js';
-import { compileTemplate, type Template } from '../../core/replacer.js';
+import { compileTemplate, type Replacer, type Template } from '../../core/replacer.js';
+import { compileRewrite, type RewriteTarget } from '../rewrite/handler.js';
+import type { ProxyRewrite } from './config.js';
 import type { Ctx } from '../../core/types.js';
 import { setForwardedHeaders } from './forwarded.js';
 import { HeaderMap } from './header_map.js';
@@ -27,11 +29,14 @@ export interface RewriteConfig {
   uri: Template | null;
   /** `method GET|HEAD` (forward_auth's): a request it changes goes without its body, which later handlers can still read. */
   dropsBody: boolean;
+  /** strip_path_prefix / _suffix, uri_substring, path_regexp, query: the rewrite module's code, on a copy of the request's fields. */
+  full: ((t: RewriteTarget, repl: Replacer) => void) | null;
 }
 
 /** The decoded `rewrite` (method, uri; '' when unset), compiled once. */
-export function compileProxyRewrite(cfg: { method: string; uri: string }): RewriteConfig {
+export function compileProxyRewrite(cfg: ProxyRewrite): RewriteConfig {
   return {
+    full: cfg.full === null ? null : compileRewrite(cfg.full),
     method: cfg.method !== '' ? compileTemplate(cfg.method, 'empty') : null,
     uri: cfg.uri !== '' ? compileTemplate(cfg.uri, 'empty') : null,
     dropsBody: cfg.method === 'GET' || cfg.method === 'HEAD',
@@ -76,6 +81,11 @@ export function prepareRequest(ctx: Ctx, rewrite: RewriteConfig, trusted: boolea
 
 /** The method and request-target sent upstream: the request's, after `rewrite`. */
 export function requestTarget(ctx: Ctx, rewrite: RewriteConfig): { method: string; path: string } {
+  if (rewrite.full !== null) {
+    const t: RewriteTarget = { method: ctx.method, path: ctx.path, rawPath: ctx.rawPath ?? '', query: ctx.query };
+    rewrite.full(t, ctx.repl);
+    return { method: t.method, path: requestURI(t.path, t.rawPath, t.query) };
+  }
   let method = ctx.method;
   let path = requestURI(ctx.path, ctx.rawPath, ctx.query);
   if (rewrite.method !== null) method = rewrite.method(ctx.repl).toUpperCase();

@@ -5,30 +5,74 @@
  * errors classified the way the retry rule needs them: a DialError means no
  * byte of the request reached the upstream.
  */
-import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, type ClientRequest, type ClientRequestArgs, type IncomingMessage, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { isIP, type Socket } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ConnectionOptions } from 'node:tls';
 import { goErrnoText } from '../../go/errno.js';
 import type { TransportSettings } from './config_transport.js';
 import type { Upstream } from './upstreams.js';
+import { dialWithHeader, ownDial } from './dial.js';
+import { proxyHeader } from './proxy_protocol.js';
+import { tlsConnectOptions, tlsFor } from './tls_options.js';
+import { upstreamLookup } from './dynamic_dns.js';
 
-/** Could not connect: always safe to retry (Caddy's DialError). */
-export class DialError extends Error {
-  override name = 'DialError';
-  constructor(message: string, readonly timeout = false) {
-    super(message);
-  }
-}
+import { DialError, UpstreamTimeout } from './transport_errors.js';
 
-/** A timeout after connecting (Go's net.Error with Timeout()): Caddy answers 504. */
-export class UpstreamTimeout extends Error {
-  override name = 'UpstreamTimeout';
-}
+export { DialError, UpstreamTimeout };
 
 export interface RoundTripRequest {
   method: string;
   path: string;
   headers: OutgoingHttpHeaders;
+  /** The client IP, for proxy_protocol's header (and the pool it keys). */
+  client: string;
+}
+
+/** Request options our agents read: the client whose PROXY header a connection carries. */
+type PPRequestOptions = ClientRequestArgs & { ppClient?: string };
+
+/**
+ * An Agent whose connections dial.ts makes (proxy_protocol, tls
+ * handshake_timeout). With proxy_protocol, connections are keyed per
+ * client IP too: a connection carries one client's header.
+ */
+function dialingAgent(base: typeof HttpAgent, cfg: TransportSettings, u: Upstream, tls: ConnectionOptions | null): typeof HttpAgent {
+  const version = cfg.proxyProtocol;
+  const handshakeTimeout = cfg.tls?.handshakeTimeout ?? 0;
+  return class extends base {
+    override getName(o?: PPRequestOptions): string {
+      return version === null ? super.getName(o) : `${super.getName(o)}|${o?.ppClient ?? ''}`;
+    }
+    override createConnection(args: ClientRequestArgs, done?: (err: Error | null, s: Duplex) => void): undefined {
+      const o = args as PPRequestOptions & ConnectionOptions;
+      const cb = (err: Error | null, s: Socket | null): void => done?.(err, s as Duplex);
+      const header = version === null ? Buffer.alloc(0) : proxyHeader(version, o.ppClient ?? '');
+      if (header === null) {
+        process.nextTick(cb, new DialError(`dial tcp ${u.dial}: unexpected remote addr type in proxy protocol info`), null);
+        return undefined;
+      }
+      const { socketPath } = o;
+      dialWithHeader(
+        {
+          host: String(o.host ?? 'localhost'),
+          port: Number(o.port),
+          ...(socketPath !== undefined && { socketPath }),
+          ...(cfg.localAddress !== null && { localAddress: cfg.localAddress }),
+          ...(o.lookup !== undefined && { lookup: o.lookup }),
+          ...(cfg.forwardProxy !== null && { forward: cfg.forwardProxy }),
+          timeout: cfg.dialTimeout,
+          header: header.length === 0 ? null : header,
+          tls,
+          handshakeTimeout,
+          dial: u.dial,
+        },
+        cb,
+      );
+      return undefined;
+    }
+  } as typeof HttpAgent;
 }
 
 /**
@@ -37,10 +81,13 @@ export interface RoundTripRequest {
 export class Transport {
   private readonly agents = new Map<Upstream, HttpAgent>();
 
-  constructor(readonly cfg: TransportSettings) {}
+  /** local_address and resolver, when set: every dial binds / resolves with them. */
+  private readonly dialExtra: { localAddress?: string; lookup?: LookupFunction };
 
-  get scheme(): 'http' | 'https' {
-    return this.cfg.tls === null ? 'http' : 'https';
+  constructor(readonly cfg: TransportSettings) {
+    this.dialExtra = {};
+    if (cfg.localAddress !== null) this.dialExtra.localAddress = cfg.localAddress;
+    if (cfg.resolvers.length > 0) this.dialExtra.lookup = upstreamLookup(cfg.resolvers) as LookupFunction;
   }
 
   private agentFor(u: Upstream): HttpAgent {
@@ -54,13 +101,14 @@ export class Transport {
       timeout: this.cfg.idleTimeout,
       scheduling: 'lifo' as const,
     };
-    if (this.cfg.tls !== null) {
-      const host = u.addr.host;
-      const servername = this.cfg.tls.serverName || (isIP(host) === 0 ? host : undefined);
-      const { ca, cert, key } = this.cfg.tls;
-      a = new HttpsAgent({ ...opts, rejectUnauthorized: !this.cfg.tls.insecureSkipVerify, servername, ...(ca && { ca }), ...(cert && key && { cert, key }) });
+    const tls = tlsFor(this.cfg, u);
+    const tlsOpts = tls === null ? null : tlsConnectOptions(tls, u.addr.host);
+    const own = ownDial(this.cfg);
+    if (tlsOpts !== null) {
+      const Https = own ? (dialingAgent(HttpsAgent as typeof HttpAgent, this.cfg, u, tlsOpts) as typeof HttpsAgent) : HttpsAgent;
+      a = new Https({ ...opts, ...tlsOpts });
     } else {
-      a = new HttpAgent(opts);
+      a = new (own ? dialingAgent(HttpAgent, this.cfg, u, null) : HttpAgent)(opts);
     }
     this.agents.set(u, a);
     return a;
@@ -75,8 +123,8 @@ export class Transport {
     const { addr } = u;
     const agent = this.agentFor(u);
     const target = addr.network === 'unix' ? { socketPath: addr.path } : { host: addr.host === '' ? 'localhost' : addr.host, port: Number(addr.port) };
-    const send = this.cfg.tls === null ? httpRequest : httpsRequest;
-    const creq = send({ ...target, agent, method: r.method, path: r.path, headers: r.headers, timeout: 0, setHost: false });
+    const send = tlsFor(this.cfg, u) === null ? httpRequest : httpsRequest;
+    const creq = send({ ...target, ...this.dialExtra, ...(this.cfg.proxyProtocol !== null && { ppClient: r.client }), agent, method: r.method, path: r.path, headers: r.headers, timeout: 0, setHost: false });
     const response = new Promise<UpstreamResponse>((resolve, reject) => {
       let connected = false;
       let dialTimer: NodeJS.Timeout | undefined;
@@ -92,10 +140,10 @@ export class Transport {
         onConnected(creq);
       };
       creq.on('socket', (s: Socket) => {
-        const stillDialing = s.connecting || (this.cfg.tls !== null && !(s as { _secureEstablished?: boolean })._secureEstablished && s.readyState === 'opening');
+        const stillDialing = s.connecting || (send === httpsRequest && !(s as { _secureEstablished?: boolean })._secureEstablished && s.readyState === 'opening');
         if (!stillDialing) return ready();
         dialTimer = setTimeout(() => creq.destroy(new DialError(`dial tcp ${u.dial}: i/o timeout`, true)), this.cfg.dialTimeout);
-        s.once(this.cfg.tls === null ? 'connect' : 'secureConnect', ready);
+        s.once(send === httpsRequest ? 'secureConnect' : 'connect', ready);
       });
       if (this.cfg.responseHeaderTimeout > 0) {
         creq.on('finish', () => {

@@ -18,7 +18,7 @@
  * the response header timeout is an UpstreamTimeout (504).
  */
 import type { Dispatcher } from 'undici';
-import { isIP } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import type { CompiledHeaderOps } from '../../core/header_ops.js';
 import { AbortRequest } from '../../core/errors.js';
 import { HandlerError, type Ctx } from '../../core/types.js';
@@ -29,6 +29,10 @@ import type { PreparedRequest } from './request.js';
 import type { FastRequest } from './request_headers.js';
 import { headerLines, ResponseHead, type ResponseOptions } from './response_head.js';
 import { DialError, UpstreamTimeout } from './transport.js';
+import { dialWithHeader, ownDial, type DialOptions } from './dial.js';
+import { proxyHeader } from './proxy_protocol.js';
+import { tlsConnectOptions, tlsFor } from './tls_options.js';
+import { upstreamLookup } from './dynamic_dns.js';
 import { Client, H2CClient, Pool } from './undici_lib.js';
 import type { Upstream } from './upstreams.js';
 
@@ -121,6 +125,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (err instanceof HandlerError) return this.settle(new ClientBodyError(err));
     const code = (err as NodeJS.ErrnoException).code;
     if (this.controller === null) {
+      // dial.ts's own errors (a dial failure, a handshake deadline) are already classified.
+      if (err instanceof DialError || err instanceof UpstreamTimeout) return this.settle(err);
       const timeout = code === 'UND_ERR_CONNECT_TIMEOUT';
       return this.settle(new DialError(`dial tcp ${this.u.dial}: ${timeout ? 'i/o timeout' : (goErrnoText(code) ?? err.message)}`, timeout));
     }
@@ -137,31 +143,81 @@ const H2_STREAMS = 100;
 export class UndiciTransport {
   private readonly dispatchers = new Map<Upstream, Dispatcher>();
 
-  constructor(private readonly cfg: TransportSettings) {}
+  /** resolver: upstream names looked up through those DNS servers. */
+  private readonly lookup: LookupFunction | null;
 
-  private dispatcherFor(u: Upstream): Dispatcher {
-    return this.dispatchers.get(u) ?? this.newDispatcher(u);
+  constructor(private readonly cfg: TransportSettings) {
+    this.lookup = cfg.resolvers.length > 0 ? (upstreamLookup(cfg.resolvers) as LookupFunction) : null;
   }
 
-  private newDispatcher(u: Upstream): Dispatcher {
+  private dispatcherFor(u: Upstream): Dispatcher {
+    return this.dispatchers.get(u) ?? this.newDispatcher(u, null);
+  }
+
+  /** proxy_protocol: dispatchers per upstream and client IP, each last used at `last` (ms). */
+  private readonly perClient = new Map<Upstream, Map<string, { d: Dispatcher; last: number }>>();
+  private sweeper: NodeJS.Timeout | null = null;
+
+  private clientDispatcher(u: Upstream, client: string): Dispatcher {
+    let m = this.perClient.get(u);
+    if (m === undefined) this.perClient.set(u, (m = new Map()));
+    let e = m.get(client);
+    if (e === undefined) {
+      e = { d: this.newDispatcher(u, client), last: 0 };
+      m.set(client, e);
+      this.sweeper ??= setInterval(() => this.sweep(), this.cfg.idleTimeout).unref();
+    }
+    e.last = Date.now();
+    return e.d;
+  }
+
+  /** Clients gone quiet for idle_timeout: their connections have closed, the dispatchers go too. */
+  private sweep(): void {
+    const old = Date.now() - this.cfg.idleTimeout;
+    for (const m of this.perClient.values()) {
+      for (const [k, e] of m) {
+        if (e.last > old) continue;
+        m.delete(k);
+        void e.d.close().catch(() => {});
+      }
+    }
+  }
+
+  private newDispatcher(u: Upstream, client: string | null): Dispatcher {
     const { cfg } = this;
     const { addr } = u;
-    const tls = cfg.tls;
+    const tls = tlsFor(cfg, u);
     const hostport = u.hostport.startsWith(':') ? `localhost${u.hostport}` : u.hostport;
     const origin = addr.network === 'unix' ? 'http://localhost' : `${tls === null ? 'http' : 'https'}://${hostport}`;
     const connect: Record<string, unknown> = {};
     if (addr.network === 'unix') connect.socketPath = addr.path;
+    if (this.lookup !== null) connect.lookup = this.lookup;
     if (tls !== null) {
-      connect.rejectUnauthorized = !tls.insecureSkipVerify;
-      const host = addr.host;
-      const servername = tls.serverName || (isIP(host) === 0 && host !== '' ? host : undefined);
-      if (servername !== undefined) connect.servername = servername;
+      Object.assign(connect, tlsConnectOptions(tls, addr.host));
       if (cfg.http2 === 'only') connect.ALPNProtocols = ['h2'];
-      if (tls.ca !== null) connect.ca = tls.ca;
-      if (tls.cert !== null && tls.key !== null) {
-        connect.cert = tls.cert;
-        connect.key = tls.key;
-      }
+    }
+    // A port in except_ports is plain text: h2 (which needs TLS) becomes HTTP/1.1 there.
+    const http2 = tls === null && cfg.http2 !== 'h2c' ? 'off' : cfg.http2;
+    let dialer: ((o: unknown, cb: (err: Error | null, s: Socket | null) => void) => void) | null = null;
+    if (ownDial(cfg)) {
+      const tlsOpts = tls === null ? null : { ...connect, ALPNProtocols: cfg.http2 === 'only' ? ['h2'] : cfg.http2 === 'alpn' ? ['http/1.1', 'h2'] : ['http/1.1'] };
+      const header = client === null ? Buffer.alloc(0) : proxyHeader(cfg.proxyProtocol!, client);
+      const h2c = cfg.http2 === 'h2c';
+      const port = Number(addr.port) || (tls === null ? 80 : 443);
+      const host = addr.host === '' ? 'localhost' : addr.host;
+      dialer = (_o: unknown, cb: (err: Error | null, s: Socket | null) => void): void => {
+        if (header === null) return cb(new DialError(`dial tcp ${u.dial}: unexpected remote addr type in proxy protocol info`), null);
+        const o: DialOptions = { host, port, timeout: cfg.dialTimeout, header: header.length === 0 ? null : header, tls: tlsOpts, handshakeTimeout: tls?.handshakeTimeout ?? 0, dial: u.dial };
+        if (addr.network === 'unix') o.socketPath = addr.path;
+        if (cfg.localAddress !== null) o.localAddress = cfg.localAddress;
+        if (this.lookup !== null) o.lookup = this.lookup;
+        if (cfg.forwardProxy !== null) o.forward = cfg.forwardProxy;
+        dialWithHeader(o, (err, sock) => {
+          // undici speaks h2 on a socket whose alpnProtocol says so; prior knowledge for h2c.
+          if (sock !== null && h2c) (sock as Socket & { alpnProtocol?: string }).alpnProtocol = 'h2';
+          cb(err, sock);
+        });
+      };
     }
     const common = {
       connectTimeout: cfg.dialTimeout,
@@ -170,19 +226,21 @@ export class UndiciTransport {
       bodyTimeout: 0,
       keepAliveTimeout: cfg.idleTimeout,
       keepAliveMaxTimeout: cfg.idleTimeout,
-      connect,
+      // A function dials itself (dial.ts); an object is undici's own connector's options.
+      connect: (dialer ?? connect) as Record<string, unknown>,
+      ...(cfg.localAddress !== null && { localAddress: cfg.localAddress }),
     };
     let d: Dispatcher;
-    if (cfg.http2 === 'h2c') {
+    if (http2 === 'h2c') {
       d = new H2CClient(origin, { ...common, maxConcurrentStreams: H2_STREAMS, pipelining: H2_STREAMS });
-    } else if (cfg.http2 === 'only') {
+    } else if (http2 === 'only') {
       d = new Client(origin, { ...common, allowH2: true, maxConcurrentStreams: H2_STREAMS, pipelining: H2_STREAMS });
     } else {
       // Unlimited connections, each kept while requests come: the pool grows to the load and churns none.
       // With ALPN the upstream may still pick HTTP/1.1, which must not be pipelined: one request per connection at a time.
-      d = new Pool(origin, { ...common, connections: null, pipelining: 1, allowH2: cfg.http2 === 'alpn' });
+      d = new Pool(origin, { ...common, connections: null, pipelining: 1, allowH2: http2 === 'alpn' });
     }
-    this.dispatchers.set(u, d);
+    if (client === null) this.dispatchers.set(u, d);
     return d;
   }
 
@@ -194,7 +252,7 @@ export class UndiciTransport {
     });
     u.acquire();
     ctx.w.onClose(ex.onClientGone);
-    this.dispatcherFor(u).dispatch({ method, path, headers, reset: !this.cfg.keepAlive, body: body as Dispatcher.DispatchOptions['body'] }, ex);
+    (this.cfg.proxyProtocol === null ? this.dispatcherFor(u) : this.clientDispatcher(u, ctx.clientIP)).dispatch({ method, path, headers, reset: !this.cfg.keepAlive, body: body as Dispatcher.DispatchOptions['body'] }, ex);
     return done;
   }
 
@@ -217,5 +275,8 @@ export class UndiciTransport {
   close(): void {
     for (const d of this.dispatchers.values()) void d.destroy().catch(() => {});
     this.dispatchers.clear();
+    for (const m of this.perClient.values()) for (const e of m.values()) void e.d.destroy().catch(() => {});
+    this.perClient.clear();
+    if (this.sweeper !== null) clearInterval(this.sweeper);
   }
 }

@@ -32,7 +32,7 @@ type PathPiece = { kind: 'tpl'; tpl: Template } | { kind: 'path' } | { kind: 'fi
  * '%' in the request path cannot end the path), everything else with
  * ReplaceAll.
  */
-function compileUriPath(path: string): (ctx: Ctx) => string {
+function compileUriPath(path: string): (ctx: RewriteTarget, repl: Replacer) => string {
   const pieces: PathPiece[] = [];
   const fileTemplate = compileTemplate(FILE_KEY, 'empty');
   let rest = path;
@@ -49,14 +49,14 @@ function compileUriPath(path: string): (ctx: Ctx) => string {
     pieces.push({ kind: isPath ? 'path' : 'file' });
     rest = rest.slice(at + (isPath ? PATH_KEY : FILE_KEY).length);
   }
-  return (ctx) => {
+  return (ctx, repl) => {
     let out = '';
     for (const p of pieces) {
-      if (p.kind === 'tpl') out += p.tpl(ctx.repl);
+      if (p.kind === 'tpl') out += p.tpl(repl);
       else if (p.kind === 'path') out += escapedPath(ctx.path, ctx.rawPath);
       else {
-        const v = ctx.repl.get('http.matchers.file.relative');
-        out += typeof v === 'string' ? pathEscape(v).replaceAll('%2F', '/') : fileTemplate(ctx.repl);
+        const v = repl.get('http.matchers.file.relative');
+        out += typeof v === 'string' ? pathEscape(v).replaceAll('%2F', '/') : fileTemplate(repl);
       }
     }
     return out;
@@ -66,7 +66,7 @@ function compileUriPath(path: string): (ctx: Ctx) => string {
 interface UriRewrite {
   pathStart: boolean;
   qsStart: boolean;
-  path: ((ctx: Ctx) => string) | null;
+  path: ((ctx: RewriteTarget, repl: Replacer) => string) | null;
   query: ReturnType<typeof compileQueryString> | null;
   rawQuery: string;
 }
@@ -119,6 +119,18 @@ interface RegexpRep {
 }
 
 function provision(config: Rewrite): Handler {
+  const rewrite = compileRewrite(config);
+  return (ctx, next) => {
+    rewrite(ctx, ctx.repl);
+    return next();
+  };
+}
+
+/** The request fields a rewrite changes: the request's own, or reverse_proxy's copy for its upstream request. */
+export type RewriteTarget = Pick<Ctx, 'method' | 'path' | 'rawPath' | 'query'>;
+
+/** The rewrite, compiled once; reverse_proxy's `rewrite` (a rewrite.Rewrite in Caddy) runs the same code. */
+export function compileRewrite(config: Rewrite): (ctx: RewriteTarget, repl: Replacer) => void {
   const method = config.method !== '' ? compileTemplate(config.method, 'empty') : null;
   const uri = config.uri !== '' ? compileUri(config.uri) : null;
   const force = config.forceModifyQuery;
@@ -136,13 +148,9 @@ function provision(config: Rewrite): Handler {
     fixed: replace.includes('{') || replace.includes('}') ? null : compileExpansion(replace, re),
   }));
   const queryOps = compileQueryOps(config.query);
+  return rewrite;
 
-  return (ctx, next) => {
-    rewrite(ctx, ctx.repl);
-    return next();
-  };
-
-  function rewrite(ctx: Ctx, repl: Replacer): void {
+  function rewrite(ctx: RewriteTarget, repl: Replacer): void {
     if (method !== null) ctx.method = method(repl).toUpperCase();
 
     const st: PathState = { path: ctx.path, rawPath: ctx.rawPath ?? '' };
@@ -153,7 +161,7 @@ function provision(config: Rewrite): Handler {
       let qs = uri.query;
       let qsStart = uri.qsStart;
       let injected = false;
-      if (uri.path !== null) newPath = uri.path(ctx);
+      if (uri.path !== null) newPath = uri.path(ctx, repl);
       // A fragment never reaches a server; one that came in through a placeholder is dropped.
       const hash = newPath.indexOf('#');
       if (hash >= 0) newPath = newPath.slice(0, hash);
