@@ -19,7 +19,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { hash32a, hash32b } from '../../core/shared/hash.js';
-import { lockCell, unlockCell } from './shared_lock.js';
+import { lockCell, unlockCell } from '../../core/shared/lock.js';
 
 const SETS = 256;
 const WAYS = 4;

@@ -8,7 +8,7 @@
  * record: its key's two 32-bit hashes, its place in the bucket chain and
  * in one exact LRU list, its blob (key, Surrogate-Key tags, head as JSON,
  * body) in chained data blocks, and a generation taken from a counter at
- * every put. One lock (shared_lock.ts) guards the whole block; what runs
+ * every put. One lock (src/core/shared/lock.ts) guards the whole block; what runs
  * under it is a chain walk, a few links and, on a worker's first hit of a
  * response, the copy of its blob out of shared memory: a response handed to
  * a socket is never a view of memory another worker may reuse.
@@ -59,7 +59,7 @@ import {
   REC_INTS,
   type StoreLayout,
 } from './shared_layout.js';
-import { lockCell, unlockCell } from './shared_lock.js';
+import { lockCell, unlockCell } from '../../core/shared/lock.js';
 import { type CacheStore, type Entry, surrogateTags } from './store.js';
 
 /** A decoded response this worker holds, valid while its record keeps the generation. */

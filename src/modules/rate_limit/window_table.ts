@@ -20,6 +20,7 @@
  * `events` Float64 timestamps in ms (0: never).
  */
 import { hash32a, hash32b } from '../../core/shared/hash.js';
+import { lockCell, unlockCell } from '../../core/shared/lock.js';
 
 export const WAYS = 8;
 const SLOT_HEADER_BYTES = 16;
@@ -27,9 +28,8 @@ const SLOT_HEADER_BYTES = 16;
 export const ZONE_BUDGET_BYTES = 32 * 2 ** 20;
 /** Keys one zone tracks at most. */
 export const MAX_KEYS = 2 ** 20;
-/** Spins before a waiter yields; a lock held far longer belongs to a thread that was terminated inside it. */
-const SPINS = 64;
-const STALE_LOCK_WAITS = 200;
+/** A decision holds its bucket for microseconds: a lock held this long was left by a thread terminated inside it. */
+const STALE_LOCK_MS = 10;
 
 export interface ZoneLayout {
   events: number;
@@ -84,7 +84,7 @@ export class WindowTable {
     const bucket = b & this.mask;
     const ints = this.ints;
     const times = this.times;
-    this.lock(bucket);
+    lockCell(this.ints, bucket, STALE_LOCK_MS);
     try {
       const first = this.slotsAt + bucket * WAYS * this.slotInts;
       let at = -1;
@@ -121,7 +121,7 @@ export class WindowTable {
       }
       return oldest + this.windowMs - now;
     } finally {
-      Atomics.store(ints, bucket, 0);
+      unlockCell(ints, bucket);
     }
   }
 
@@ -130,7 +130,7 @@ export class WindowTable {
     let cleared = 0;
     for (let bucket = 0; bucket < this.layout.buckets; bucket++) {
       const first = this.slotsAt + bucket * WAYS * this.slotInts;
-      this.lock(bucket);
+      lockCell(this.ints, bucket, STALE_LOCK_MS);
       try {
         for (let w = 0, i = first; w < WAYS; w++, i += this.slotInts) {
           if (this.ints[i] !== 0 && this.newest(i) + this.windowMs < now) {
@@ -140,7 +140,7 @@ export class WindowTable {
           }
         }
       } finally {
-        Atomics.store(this.ints, bucket, 0);
+        unlockCell(this.ints, bucket);
       }
     }
     return cleared;
@@ -160,18 +160,5 @@ export class WindowTable {
     if (this.events === 0) return 0;
     const cursor = this.ints[i + 2]!;
     return this.times[(i + 4) / 2 + (cursor === 0 ? this.events - 1 : cursor - 1)] ?? 0;
-  }
-
-  private lock(bucket: number): void {
-    const ints = this.ints;
-    if (Atomics.compareExchange(ints, bucket, 0, 1) === 0) return;
-    for (let spin = 0; ; spin++) {
-      if (Atomics.compareExchange(ints, bucket, 0, 1) === 0) return;
-      if (spin > SPINS) {
-        Atomics.wait(ints, bucket, 1, 0.05);
-        // A decision takes microseconds; a lock held this long was left by a terminated thread.
-        if (spin > SPINS + STALE_LOCK_WAITS) return;
-      }
-    }
   }
 }
