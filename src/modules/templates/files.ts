@@ -100,26 +100,24 @@ export class RootFS {
     }
   }
 
-  stat(name: string): GoFileInfo {
+  /** The file's path under the root and its stat, or Go's `open` error. */
+  private statAt(name: string): [string, Stats] {
     const p = this.path(clean(name));
-    let st: Stats;
     try {
-      st = statSync(p);
+      return [p, statSync(p)];
     } catch (e) {
       throw osError('open', p, e);
     }
+  }
+
+  stat(name: string): GoFileInfo {
+    const [p, st] = this.statAt(name);
     const base = p.split('/').filter(Boolean).pop() ?? '/';
     return new GoFileInfo(base, st);
   }
 
   list(name: string): string[] {
-    const p = this.path(clean(name));
-    let st: Stats;
-    try {
-      st = statSync(p);
-    } catch (e) {
-      throw osError('open', p, e);
-    }
+    const [p, st] = this.statAt(name);
     if (!st.isDirectory()) throw new Error(`${name} is not a directory`);
     // Directory order, as Go's Readdir gives it (readdirSync would sort the names).
     const names: string[] = [];
